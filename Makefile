@@ -1,0 +1,31 @@
+# regime — two commands do everything on a fresh Debian or Ubuntu machine:
+#   make run    build the release binary and run a study
+#   make test   install what is missing, build, and run every test
+SWIFT ?= swift
+RELEASE := .build/release/regime
+
+.PHONY: deps build release test run data clean
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product regime
+
+# The HDF5 copy of the shipped CSV, written by regime's own writer.
+data: data/diabetes.h5
+data/diabetes.h5: data/diabetes.csv | release
+	$(RELEASE) convert data/diabetes.csv --target y -o $@
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test
+
+run: release
+	$(RELEASE) --help
+
+clean:
+	rm -rf .build .regime results data/diabetes.h5

@@ -1,0 +1,114 @@
+import CHDF5
+import Foundation
+
+/// How HDF5 locks files it opens (`H5Pset_file_locking`, HDF5 ≥ 1.10.7).
+///
+/// Network file systems such as NFS and some Lustre setups do not support the
+/// locks HDF5 takes; `off` or `best-effort` let regime work there. When the
+/// environment variable `HDF5_USE_FILE_LOCKING` is set, the library lets it win
+/// over this setting.
+public enum FileLocking: String, Sendable, CaseIterable {
+    /// The library's default (locking on, unless `HDF5_USE_FILE_LOCKING` says otherwise).
+    case auto
+    /// Lock, and fail when the file system cannot lock.
+    case on
+    /// Never lock.
+    case off
+    /// Lock where the file system supports it, carry on without where it does not.
+    case bestEffort = "best-effort"
+}
+
+/// An open HDF5 file; also its root group.
+public final class File: Container {
+    public enum Mode: Sendable { case readOnly, readWrite }
+
+    /// Creates a file, replacing any file at `path`.
+    public static func create(_ path: String, locking: FileLocking = .auto) throws -> File {
+        let context = ErrorContext(file: path, object: nil)
+        let fapl = try accessProperties(locking, context)
+        let fcpl = try Handle.propertyList(regime_H5P_FILE_CREATE(), context)
+        let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
+        try Library.call("H5Pset_link_creation_order", context) { H5Pset_link_creation_order(fcpl.id, order) }
+        try Library.call("H5Pset_attr_creation_order", context) { H5Pset_attr_creation_order(fcpl.id, order) }
+        let id = try Library.call("H5Fcreate", context) {
+            H5Fcreate(path, regime_H5F_ACC_TRUNC(), fcpl.id, fapl.id)
+        }
+        return File(id: id, filePath: path, path: "/")
+    }
+
+    /// Opens an existing file. A missing file and a file that is not HDF5 get
+    /// plain messages; a truncated or damaged file gets HDF5's own diagnosis.
+    public static func open(_ path: String, mode: Mode = .readOnly, locking: FileLocking = .auto) throws -> File {
+        let context = ErrorContext(file: path, object: nil)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw context.error("open", "no such file")
+        }
+        guard !isDirectory.boolValue else { throw context.error("open", "is a directory, not an HDF5 file") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw context.error("open", "permission denied")
+        }
+        // H5Fis_hdf5 looks for the signature only; a truncated file passes it and
+        // fails in H5Fopen with the library's "truncated file" message.
+        let isHDF5 = try Library.call("H5Fis_hdf5", context) { H5Fis_hdf5(path) }
+        if isHDF5 == 0 { throw context.error("open", "not an HDF5 file (no HDF5 signature)") }
+        let fapl = try accessProperties(locking, context)
+        let flags = mode == .readOnly ? regime_H5F_ACC_RDONLY() : regime_H5F_ACC_RDWR()
+        let id = try Library.call("H5Fopen", context) { H5Fopen(path, flags, fapl.id) }
+        return File(id: id, filePath: path, path: "/")
+    }
+
+    /// Writes everything buffered to disk.
+    public func flush() throws {
+        try Library.call("H5Fflush", context) { H5Fflush(self.id, H5F_SCOPE_LOCAL) }
+    }
+
+    /// How many identifiers are open in this file, the file's own included: 1
+    /// when nothing but the file is open.
+    public func openObjectCount() throws -> Int {
+        Int(try Library.call("H5Fget_obj_count", context) {
+            H5Fget_obj_count(self.id, regime_H5F_OBJ_ALL() | regime_H5F_OBJ_LOCAL())
+        })
+    }
+
+    override func closeIdentifier() -> herr_t { H5Fclose(id) }
+    override var closeFunctionName: String { "H5Fclose" }
+
+    private static func accessProperties(_ locking: FileLocking, _ context: ErrorContext) throws -> Handle {
+        let fapl = try Handle.propertyList(regime_H5P_FILE_ACCESS(), context)
+        let flags: (use: Bool, ignoreWhenDisabled: Bool)?
+        switch locking {
+        case .auto: flags = nil
+        case .on: flags = (true, false)
+        case .off: flags = (false, false)
+        case .bestEffort: flags = (true, true)
+        }
+        if let flags {
+            try Library.call("H5Pset_file_locking", context) {
+                H5Pset_file_locking(fapl.id, flags.use, flags.ignoreWhenDisabled)
+            }
+        }
+        return fapl
+    }
+}
+
+/// Identifiers open in the whole process, by kind: a diagnostic for tests that
+/// check regime closes what it opens. Files, groups, datasets, attributes and
+/// named datatypes are HDF5's own counts (`H5Fget_obj_count`); temporary
+/// identifiers (dataspaces, datatypes, property lists) are regime's count of
+/// its live handles, as HDF5 has no public count of those.
+public struct OpenIdentifierCounts: Equatable, Sendable {
+    public var files = 0, groups = 0, datasets = 0, attributes = 0, namedDatatypes = 0
+    public var temporaries = 0
+
+    public static func current() -> OpenIdentifierCounts {
+        Library.initialize()
+        Library.lock.lock()
+        defer { Library.lock.unlock() }
+        func count(_ types: UInt32) -> Int { Int(regime_open_object_count(types)) }
+        return OpenIdentifierCounts(
+            files: count(H5F_OBJ_FILE), groups: count(H5F_OBJ_GROUP), datasets: count(H5F_OBJ_DATASET),
+            attributes: count(H5F_OBJ_ATTR), namedDatatypes: count(H5F_OBJ_DATATYPE),
+            temporaries: Handle.liveCount)
+    }
+}

@@ -1,0 +1,15 @@
+import ArgumentParser
+import Data
+
+@main
+struct Regime: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "regime",
+        abstract: "A batch processor for regularization and generalization studies.",
+        discussion: """
+        Exit codes: 0 success; 1 a stage failed; 2 invalid pipeline or input data; \
+        64 command-line usage; 130 interrupted.
+        """,
+        version: regimeVersion,
+        subcommands: [Convert.self])
+}
