@@ -30,9 +30,9 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
-        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "TestSupport"]),
+        .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
-        .testTarget(name: "regimeTests", dependencies: ["regime", "TestSupport", "HDF5"]),
+        .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,12 +2,15 @@
 /// edit distance, when it is close enough to be a plausible typo.
 public enum Suggestion {
     /// The closest candidate within max(1, length/3) edits (case-insensitive),
-    /// or nil.
+    /// or nil. A candidate that shares no letter position with the name (`y`
+    /// for `a`) is no typo and is never suggested.
     public static func closest(to name: String, among candidates: some Sequence<String>) -> String? {
         let target = Array(name.lowercased())
         var best: (candidate: String, distance: Int)?
         for candidate in candidates {
-            let distance = editDistance(target, Array(candidate.lowercased()))
+            let other = Array(candidate.lowercased())
+            let distance = editDistance(target, other)
+            if distance >= max(target.count, other.count) { continue }
             if distance < (best?.distance ?? Int.max) { best = (candidate, distance) }
         }
         guard let best, best.distance <= max(1, target.count / 3), best.candidate != name else { return nil }

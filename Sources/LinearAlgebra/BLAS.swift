@@ -83,8 +83,8 @@ public enum BLAS {
 extension BLAS {
     /// C ← α·op(A)·op(B) + β·C. Shapes are checked (a mismatch is a programming
     /// error and traps).
-    public static func gemm(_ a: some MatrixOperand, _ transA: Transpose = .none,
-                            _ b: some MatrixOperand, _ transB: Transpose = .none,
+    public static func gemm(_ a: some MatrixOperand, _ transA: Transpose,
+                            _ b: some MatrixOperand, _ transB: Transpose,
                             alpha: Double = 1, beta: Double = 0, into c: inout Matrix) {
         let (m, k) = transA == .none ? (a.operandRows, a.operandColumns) : (a.operandColumns, a.operandRows)
         let (kb, n) = transB == .none ? (b.operandRows, b.operandColumns) : (b.operandColumns, b.operandRows)
@@ -106,9 +106,20 @@ extension BLAS {
         }
     }
 
+    /// C ← α·A·B + β·C.
+    public static func gemm(_ a: some MatrixOperand, _ b: some MatrixOperand,
+                            alpha: Double = 1, beta: Double = 0, into c: inout Matrix) {
+        gemm(a, .none, b, .none, alpha: alpha, beta: beta, into: &c)
+    }
+
+    /// A·B as a new matrix.
+    public static func product(_ a: some MatrixOperand, _ b: some MatrixOperand) -> Matrix {
+        product(a, .none, b, .none)
+    }
+
     /// op(A)·op(B) as a new matrix.
-    public static func product(_ a: some MatrixOperand, _ transA: Transpose = .none,
-                               _ b: some MatrixOperand, _ transB: Transpose = .none) -> Matrix {
+    public static func product(_ a: some MatrixOperand, _ transA: Transpose,
+                               _ b: some MatrixOperand, _ transB: Transpose) -> Matrix {
         let m = transA == .none ? a.operandRows : a.operandColumns
         let n = transB == .none ? b.operandColumns : b.operandRows
         var c = Matrix(rows: m, columns: n)

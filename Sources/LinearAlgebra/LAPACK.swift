@@ -41,9 +41,11 @@ public enum LAPACK {
 
     /// Minimum-norm least squares by a divide-and-conquer SVD (dgelsd): for
     /// d > n (underdetermined) the minimum-ℓ2 solution of A·x = b, i.e. A⁺b.
-    /// Singular values below `rcond`·σ_max count as zero; a negative `rcond` uses
-    /// machine precision.
-    public static func minimumNormLeastSquares(_ a: Matrix, _ b: Matrix, rcond: Double = -1) throws -> LeastSquares {
+    /// Singular values below `rcond`·σ_max count as zero. The default,
+    /// ε·max(m, n), is NumPy's `lstsq(rcond=None)`: LAPACK's own default (ε)
+    /// keeps the rounding-error singular values of an exactly rank-deficient
+    /// matrix and returns a huge, meaningless solution.
+    public static func minimumNormLeastSquares(_ a: Matrix, _ b: Matrix, rcond: Double? = nil) throws -> LeastSquares {
         precondition(b.rows == a.rows, "dgelsd: B has \(b.rows) rows, A has \(a.rows)")
         try LinearAlgebraError.requireFinite(a.storage, routine: "dgelsd", name: "A")
         try LinearAlgebraError.requireFinite(b.storage, routine: "dgelsd", name: "B")
@@ -58,7 +60,7 @@ public enum LAPACK {
         var singular = [Double](repeating: 0, count: min(m, n))
         var rank: Int32 = 0
         let info = LAPACKE_dgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), &work, Int32(n),
-                                  &rhs, Int32(nrhs), &singular, rcond, &rank)
+                                  &rhs, Int32(nrhs), &singular, rcond ?? Double.ulpOfOne * Double(max(m, n)), &rank)
         if info != 0 {
             throw LinearAlgebraError.from(routine: "dgelsd", info: info) {
                 "the SVD did not converge (\($0) off-diagonal elements)"
@@ -69,7 +71,7 @@ public enum LAPACK {
     }
 
     /// Minimum-norm least squares for one right-hand side.
-    public static func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double = -1) throws -> [Double] {
+    public static func minimumNormLeastSquares(_ a: Matrix, _ b: [Double], rcond: Double? = nil) throws -> [Double] {
         try minimumNormLeastSquares(a, Matrix(column: b), rcond: rcond).solution.storage
     }
 
