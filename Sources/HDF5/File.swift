@@ -5,8 +5,10 @@ import Foundation
 ///
 /// Network file systems such as NFS and some Lustre setups do not support the
 /// locks HDF5 takes; `off` or `best-effort` let regime work there. When the
-/// environment variable `HDF5_USE_FILE_LOCKING` is set, the library lets it win
-/// over this setting.
+/// environment variable `HDF5_USE_FILE_LOCKING` is set (`FALSE`/`0`, `TRUE`/`1`,
+/// `BEST_EFFORT`, as HDF5 reads it), it wins over this setting. regime reads the
+/// variable itself at every open: libhdf5 reads it only once, when it
+/// initializes, and then lets an explicit property win.
 public enum FileLocking: String, Sendable, CaseIterable {
     /// The library's default (locking on, unless `HDF5_USE_FILE_LOCKING` says otherwise).
     case auto
@@ -16,6 +18,20 @@ public enum FileLocking: String, Sendable, CaseIterable {
     case off
     /// Lock where the file system supports it, carry on without where it does not.
     case bestEffort = "best-effort"
+}
+
+extension FileLocking {
+    /// The mode `HDF5_USE_FILE_LOCKING` asks for, when it is set to a value HDF5
+    /// understands.
+    static func fromEnvironment() -> FileLocking? {
+        guard let value = ProcessInfo.processInfo.environment["HDF5_USE_FILE_LOCKING"] else { return nil }
+        switch value.uppercased() {
+        case "FALSE", "0": return .off
+        case "TRUE", "1": return .on
+        case "BEST_EFFORT": return .bestEffort
+        default: return nil
+        }
+    }
 }
 
 /// An open HDF5 file; also its root group.
@@ -77,7 +93,7 @@ public final class File: Container {
     private static func accessProperties(_ locking: FileLocking, _ context: ErrorContext) throws -> Handle {
         let fapl = try Handle.propertyList(regime_H5P_FILE_ACCESS(), context)
         let flags: (use: Bool, ignoreWhenDisabled: Bool)?
-        switch locking {
+        switch FileLocking.fromEnvironment() ?? locking {
         case .auto: flags = nil
         case .on: flags = (true, false)
         case .off: flags = (false, false)

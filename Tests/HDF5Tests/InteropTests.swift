@@ -144,7 +144,12 @@ struct InteropTests {
         #expect(try file.memberNames() == ["big", "fixed", "fixed_utf8", "flags", "group", "i64", "u8", "vlen", "vlen_ascii", "x32"])
         try file.close()
     }
+}
 
+/// File locking, against a second process (h5py) that locks. Serialized: one
+/// test sets HDF5_USE_FILE_LOCKING in this process.
+@Suite("HDF5 file locking", .serialized)
+struct FileLockingTests {
     @Test("file locking: 'on' keeps a second process out while a writer holds the file; 'off' does not lock")
     func fileLocking() throws {
         let dir = try TemporaryDirectory("h5-locking")
@@ -169,5 +174,21 @@ struct InteropTests {
         let reader = try File.open(locked, locking: .bestEffort)
         #expect(try reader.openDataset("x").readDoubles() == [1])
         try reader.close()
+    }
+
+    @Test("HDF5_USE_FILE_LOCKING=FALSE wins over locking: .on")
+    func environmentWins() throws {
+        let dir = try TemporaryDirectory("h5-locking-env")
+        let path = dir.file("env.h5")
+        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1)
+        defer { unsetenv("HDF5_USE_FILE_LOCKING") }
+        let writer = try File.create(path, locking: .on)
+        try writer.write("x", [1.0])
+        try writer.flush()
+        // The probe locks (the variable is removed from its environment); the
+        // writer took no lock, so the probe gets in.
+        let probe = try Python.run("h5_lock_probe.py", [path], unsetting: ["HDF5_USE_FILE_LOCKING"])
+        #expect(probe.hasPrefix("opened"), "probe: \(probe)")
+        try writer.close()
     }
 }

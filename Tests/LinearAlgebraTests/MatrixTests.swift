@@ -50,6 +50,20 @@ struct MatrixTests {
         #expect(BLAS.product(block, .transpose, [1, 1, 1]) == [36, 39, 42])
     }
 
+    @Test("level-1 calls: axpy, scal, dot, nrm2, asum")
+    func levelOne() {
+        var y = [1.0, 2, 3]
+        BLAS.axpy(2, [1, -1, 0.5], &y)
+        #expect(y == [3, 0, 4])
+        BLAS.scal(-0.5, &y)
+        #expect(y == [-1.5, 0, -2])
+        #expect(BLAS.dot([1, 2, 3], [4, 5, 6]) == 32)
+        #expect(BLAS.nrm2([3, 4]) == 5)
+        #expect(BLAS.nrm2([1e300, 1e300]) == 1e300 * 2.0.squareRoot(), "no overflow")
+        #expect(BLAS.asum([-1, 2, -3]) == 6)
+        #expect(BLAS.nrm2([]) == 0 && BLAS.asum([]) == 0)
+    }
+
     @Test("LAPACK failures throw typed errors instead of returning garbage")
     func errors() {
         let indefinite = Matrix([[1, 2], [2, 1]])

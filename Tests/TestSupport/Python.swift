@@ -18,12 +18,12 @@ public enum Python {
 
     /// Runs Tests/interop/<script> with `arguments`; returns its stdout, or throws
     /// with its stderr when it fails.
-    public static func run(_ script: String, _ arguments: [String] = []) throws -> String {
+    public static func run(_ script: String, _ arguments: [String] = [], unsetting: [String] = []) throws -> String {
         guard FileManager.default.isExecutableFile(atPath: interpreter) else {
             throw Failure(description: "no Python at \(interpreter): run `make deps` to create the test virtualenv")
         }
         let path = Paths.repository("Tests/interop/\(script)").path
-        let result = try Subprocess.run(interpreter, [path] + arguments)
+        let result = try Subprocess.run(interpreter, [path] + arguments, unsetting: unsetting)
         guard result.status == 0 else {
             throw Failure(description: "\(script) exited with \(result.status):\n\(result.stderr)")
         }

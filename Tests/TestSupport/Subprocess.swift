@@ -11,13 +11,16 @@ public struct ProcessResult: Sendable {
 public enum Subprocess {
     /// Runs `executable` with `arguments` to completion and collects its output.
     public static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
-                           environment: [String: String]? = nil, input: String? = nil) throws -> ProcessResult {
+                           environment: [String: String]? = nil, unsetting: [String] = [],
+                           input: String? = nil) throws -> ProcessResult {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        if let environment {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        if environment != nil || !unsetting.isEmpty {
+            var merged = ProcessInfo.processInfo.environment.merging(environment ?? [:]) { $1 }
+            for name in unsetting { merged[name] = nil }
+            process.environment = merged
         }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
