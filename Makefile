@@ -4,7 +4,7 @@
 SWIFT ?= swift
 RELEASE := .build/release/regime
 
-.PHONY: deps build release test run data clean
+.PHONY: deps build release test run data clean bench
 
 deps:
 	@scripts/deps.sh
@@ -29,3 +29,10 @@ run: release
 
 clean:
 	rm -rf .build .regime results data/diabetes.h5
+
+# Benchmarks: regime next to the bare dgemm it calls and to NumPy and JAX peers,
+# in one session, with ratios (bench/report.py).
+bench: deps
+	$(SWIFT) build -c release --product regime-bench
+	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	.venv/bin/python bench/report.py

@@ -7,6 +7,7 @@ let package = Package(
     name: "regime",
     products: [
         .executable(name: "regime", targets: ["regime"]),
+        .executable(name: "regime-bench", targets: ["regime-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -17,21 +18,31 @@ let package = Package(
                        providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
+        .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
 
         // Layers, each importing only what is below it (DESIGN §4).
         .target(name: "HDF5", dependencies: ["CHDF5"]),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
         .target(name: "Data", dependencies: ["HDF5", "LinearAlgebra"]),
+        // The trainer's step loop is optimized even in debug builds: unoptimized
+        // Swift loops run it tens of times slower, and the tests train for real.
+        .target(name: "Learning", dependencies: ["LinearAlgebra", "Data", "CGLPK"],
+                swiftSettings: [.unsafeFlags(["-O"])]),
         .executableTarget(name: "regime", dependencies: [
-            "HDF5", "LinearAlgebra", "Data",
+            "HDF5", "LinearAlgebra", "Data", "Learning",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+
+        // Benchmarks (make bench): regime next to raw dgemm and its peers.
+        .executableTarget(name: "regime-bench", dependencies: ["Learning", "LinearAlgebra", "Data"],
+                          path: "bench/regime-bench", swiftSettings: [.unsafeFlags(["-O"])]),
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Data", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,62 @@
+/// How a point's training ended.
+public enum FitStatus: String, Sendable, Equatable, CaseIterable {
+    /// Trained to a stopping rule.
+    case ok
+    /// The objective became NaN or infinite, or exploded; `steps` says when.
+    case diverged
+    /// The point could not be trained at all (set by the engine, never by the trainer).
+    case failed
+}
+
+/// Which rule stopped a point.
+public enum StopReason: String, Sendable, Equatable {
+    /// `steps` updates were taken.
+    case steps
+    /// The objective fell to `tol`.
+    case tol
+    /// The objective changed by no more than `rtol` relative in one step.
+    case rtol
+    /// The relative residual fell to `residual_tol`.
+    case residual
+    /// Divergence.
+    case diverged
+}
+
+/// One point's outcome: final weights, final metrics, and its trajectory.
+public struct FitResult: Sendable {
+    /// The final weights w (d).
+    public var weights: [Double]
+    public var status: FitStatus
+    public var stopReason: StopReason
+    /// Updates taken (the step of divergence, for a diverged point).
+    public var steps: Int
+    /// The step size used.
+    public var learningRate: Double
+    /// Final metric values, in the order of `BatchOutput.metricNames`.
+    public var metrics: [Double]
+    /// Per metric, the recorded values at `BatchOutput.recordedSteps` (NaN after
+    /// the point stopped).
+    public var trajectory: [[Double]]
+    /// Wall-clock seconds from the start of the batch until this point stopped.
+    public var seconds: Double
+}
+
+/// What a batch returns.
+public struct BatchOutput: Sendable {
+    /// The metric names, in the order of every `FitResult.metrics`.
+    public var metricNames: [String]
+    /// The recorded steps: 0, every, 2·every, … up to the largest step budget.
+    public var recordedSteps: [Int]
+    /// One result per point, in the order the points were given.
+    public var results: [FitResult]
+
+    /// A final metric of one point by name.
+    public func metric(_ name: String, point: Int) -> Double? {
+        metricNames.firstIndex(of: name).map { results[point].metrics[$0] }
+    }
+
+    /// A trajectory of one point by name.
+    public func trajectory(_ name: String, point: Int) -> [Double]? {
+        metricNames.firstIndex(of: name).map { results[point].trajectory[$0] }
+    }
+}

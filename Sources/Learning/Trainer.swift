@@ -1,0 +1,431 @@
+import Data
+import Foundation
+import LinearAlgebra
+
+/// Trains a batch of points that share data and structure (`FitSpec.BatchKey`)
+/// together: K weight vectors (K pairs u, v for two-block models) are the
+/// columns of d × K matrices, and each gradient step is two BLAS gemm calls —
+/// P = X·W and G = Xᵀ·R/n — plus one fused elementwise pass that applies each
+/// column's own step size, penalties and parameterization.
+///
+/// Columns are independent: a point's result does not depend on the others in
+/// its batch (up to the last bits of the gemm kernels; on OpenBLAS as regime
+/// uses it, not even those). A column that stops — on its step budget, a
+/// tolerance, or divergence — is copied out and compacted away, so finished
+/// points cost nothing and a diverged one (NaN, ∞) never touches another.
+/// The same points in the same batch give bit-identical results on every run.
+///
+/// All memory is allocated when the trainer is made; the step loop allocates
+/// nothing. Memory: about (6 + 2·blocks)·d·K + (n + m)·(d + K) doubles, plus
+/// K·metrics·(steps/every + 1) for trajectories.
+public final class Trainer {
+    public let problem: FitProblem
+    public let points: [FitSpec]
+    let key: FitSpec.BatchKey
+    let model: ModelKind
+    let layout: MetricLayout
+    let n: Int, d: Int, testRows: Int, width: Int
+
+    // Data (owned copies; SGD reshuffles its copy every epoch).
+    let x: UnsafeMutablePointer<Double>
+    let y: UnsafeMutablePointer<Double>
+    let xTest: UnsafeMutablePointer<Double>
+    let yTest: UnsafeMutablePointer<Double>
+    let yNorm: Double
+
+    // Iterates, d × active, row-major with leading dimension `active`.
+    let theta0: UnsafeMutablePointer<Double>
+    let theta1: UnsafeMutablePointer<Double>
+    let w: UnsafeMutablePointer<Double>
+    let g: UnsafeMutablePointer<Double>
+    /// Predictions, then residuals (or loss derivatives): rows × active.
+    let p: UnsafeMutablePointer<Double>
+    let pTest: UnsafeMutablePointer<Double>
+
+    /// Per-column state, one row of `width` per field, compacted with the columns.
+    let columns: UnsafeMutablePointer<Double>
+    /// Metric values of the active columns at the current step: metrics × width.
+    let values: UnsafeMutablePointer<Double>
+    let carry: UnsafeMutablePointer<Double>
+    var active: Int
+    /// Whether the penalty sums describe the current iterate.
+    var penaltiesCurrent = false
+
+    // Trajectories and final results, indexed by point.
+    let recordedSteps: [Int]
+    let trajectories: UnsafeMutablePointer<Double>
+    let finalWeights: UnsafeMutablePointer<Double>
+    let finalMetrics: UnsafeMutablePointer<Double>
+    let finalState: UnsafeMutablePointer<Double>   // steps, status, reason, seconds, lr per point
+
+    // SGD.
+    let batchSize: Int
+    var orderStream: RandomStream
+    let order: UnsafeMutablePointer<Int>
+    let scratchRow: UnsafeMutablePointer<Double>
+
+    enum Field: Int, CaseIterable {
+        case point, lr, l2, weightDecay, l1, maxSteps, tol, rtol, residualTol, divergence
+        case loss, errors, objective, previous, initial, sumSquares, sumAbs, sumParameters
+    }
+
+    @inline(__always) func field(_ f: Field) -> UnsafeMutablePointer<Double> { columns + f.rawValue * width }
+
+    /// Prepares a batch. `initStreams` gives each point its own stream for a
+    /// Gaussian initialization; `orderStream` orders SGD's minibatches (it must be
+    /// the same for every point of the batch, which is why a batch shares it).
+    public init(problem: FitProblem, points: [FitSpec], initStreams: [RandomStream],
+                orderStream: RandomStream = RandomStream(seed: 0)) throws {
+        guard let first = points.first else { throw LearningError("a batch needs at least one point") }
+        guard initStreams.count == points.count else { throw LearningError("one init stream per point") }
+        for (index, point) in points.enumerated() {
+            if let problem = point.problems.first { throw LearningError("point \(index): \(problem)") }
+            guard point.batchKey == first.batchKey else {
+                throw LearningError("point \(index) differs from point 0 in model, loss, optimizer or recording; they cannot share a batch")
+            }
+        }
+        let train = problem.train
+        guard train.rows > 0, train.features > 0 else { throw LearningError("the training data is empty") }
+        if let test = problem.test, test.features != train.features {
+            throw LearningError("the test data has \(test.features) features, the training data \(train.features)")
+        }
+        for reference in problem.references where reference.weights.count != train.features {
+            throw LearningError("reference \(reference.name) has \(reference.weights.count) weights for \(train.features) features")
+        }
+        if first.loss == .logistic {
+            for (name, labels) in [("training", train.y), ("test", problem.test?.y ?? [])] {
+                if let row = labels.firstIndex(where: { $0 != 1 && $0 != -1 }) {
+                    throw LearningError("the logistic loss needs labels −1 or +1; \(name) row \(row) has \(labels[row])")
+                }
+            }
+        }
+
+        self.problem = problem
+        self.points = points
+        key = first.batchKey
+        model = first.model
+        layout = MetricLayout(problem: problem, loss: first.loss)
+        n = train.rows
+        d = train.features
+        testRows = problem.test?.rows ?? 0
+        width = points.count
+        active = width
+        yNorm = BLAS.nrm2(train.y)
+        if case .sgd(let size) = first.method { batchSize = min(size, n) } else { batchSize = n }
+
+        func allocate(_ count: Int, _ value: Double = 0) -> UnsafeMutablePointer<Double> {
+            let pointer = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
+            pointer.initialize(repeating: value, count: max(count, 1))
+            return pointer
+        }
+        x = allocate(n * d)
+        x.update(from: train.x.storage, count: n * d)
+        y = allocate(n)
+        y.update(from: train.y, count: n)
+        xTest = allocate(testRows * d)
+        yTest = allocate(testRows)
+        if let test = problem.test {
+            xTest.update(from: test.x.storage, count: testRows * d)
+            yTest.update(from: test.y, count: testRows)
+        }
+        theta0 = allocate(d * width)
+        theta1 = allocate(d * width)
+        w = allocate(d * width)
+        g = allocate(d * width)
+        p = allocate(n * width)
+        pTest = allocate(testRows * width)
+        columns = allocate(Field.allCases.count * width, .nan)
+        values = allocate(layout.count * width)
+        carry = allocate(width)
+
+        let longest = points.map { $0.stopping.steps }.max()!
+        let every = first.recordEvery
+        recordedSteps = every > 0 ? Array(stride(from: 0, through: longest, by: every)) : []
+        trajectories = allocate(width * layout.count * recordedSteps.count, .nan)
+        finalWeights = allocate(width * d)
+        finalMetrics = allocate(width * layout.count, .nan)
+        finalState = allocate(width * 5)
+        self.orderStream = orderStream
+        order = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        order.initialize(repeating: 0, count: n)
+        scratchRow = allocate(d)
+
+        // Step sizes: the automatic rule needs λ_max(XᵀX/n), computed once.
+        let needsEigenvalue = points.contains { if case .auto = $0.learningRate { return true } else { return false } }
+        let lambdaMax = needsEigenvalue ? StepSize.largestEigenvalue(of: train.x) : 0
+        for (k, point) in points.enumerated() {
+            field(.point)[k] = Double(k)
+            field(.lr)[k] = StepSize.auto(for: point, largestEigenvalue: lambdaMax)
+            field(.l2)[k] = point.penalty.l2
+            field(.weightDecay)[k] = point.penalty.weightDecay
+            field(.l1)[k] = point.penalty.l1
+            field(.maxSteps)[k] = Double(point.stopping.steps)
+            field(.tol)[k] = point.stopping.tol ?? .nan
+            field(.rtol)[k] = point.stopping.rtol ?? .nan
+            field(.residualTol)[k] = point.stopping.residualTol ?? .nan
+            field(.divergence)[k] = point.stopping.divergenceFactor
+        }
+        initializeParameters(streams: initStreams)
+    }
+
+    deinit {
+        for pointer in [x, y, xTest, yTest, theta0, theta1, w, g, p, pTest, columns, values, carry,
+                        trajectories, finalWeights, finalMetrics, finalState, scratchRow] {
+            pointer.deallocate()
+        }
+        order.deallocate()
+    }
+
+    /// θ₀ per column from the model's initialization, then W = φ(θ₀) and the
+    /// penalty sums of the first objective.
+    private func initializeParameters(streams: [RandomStream]) {
+        let parameterization = model.parameterization
+        for k in 0..<width {
+            var stream = streams[k]
+            let alpha = points[k].initScale
+            let gaussian = points[k].initShape == .gaussian
+            for j in 0..<d {
+                let initial = parameterization.initial(scale: alpha) { gaussian ? stream.nextGaussian() : 1 }
+                theta0[j * width + k] = initial.u
+                theta1[j * width + k] = initial.v
+            }
+        }
+        forward()
+    }
+
+    /// Trains every point to its stopping rule. `progress` is called with the
+    /// number of points finished so far each time some finish.
+    public func run(progress: ((Int) -> Void)? = nil) -> BatchOutput {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let every = key.recordEvery
+        let stochastic = batchSize < n
+        let stepsPerEpoch = (n + batchSize - 1) / batchSize
+        let evaluateEvery = stochastic ? (every > 0 ? every : stepsPerEpoch) : 1
+        var finished = 0
+        var epochPosition = n  // SGD: start with a shuffle
+        // Whether some column stops on a rule that reads the objective every evaluation.
+        var needsObjective: Bool {
+            let tol = field(.tol), rtol = field(.rtol)
+            return (0..<active).contains { !tol[$0].isNaN || !rtol[$0].isNaN }
+        }
+        var step = 0
+        while active > 0 {
+            let budget = field(.maxSteps)
+            var nextStop = Double.infinity
+            for k in 0..<active { nextStop = min(nextStop, budget[k]) }
+            let evaluate = step % evaluateEvery == 0 || Double(step) >= nextStop
+            if evaluate {
+                // The objective of W_step on all training rows.
+                predict(rows: 0..<n, from: x)
+                evaluateLoss(rows: n, labels: y)
+                let record = every > 0 && step % every == 0
+                if record || needsObjective || Double(step) >= nextStop { updateObjective() }
+                let stopping = checkStopping(step: step)
+                if record || stopping > 0 {
+                    updateObjective()
+                    computeMetrics()
+                }
+                if record { recordTrajectories(at: step / every) }
+                if stopping > 0 {
+                    let seconds = (clock.now - start).seconds
+                    finished += finalizeStopped(step: step, seconds: seconds)
+                    progress?(finished)
+                    if active == 0 { break }
+                }
+            }
+            if stochastic {
+                if epochPosition >= n {
+                    shuffle()
+                    epochPosition = 0
+                }
+                let rows = epochPosition..<min(epochPosition + batchSize, n)
+                epochPosition = rows.upperBound
+                let batchX = x + rows.lowerBound * d
+                predict(rows: 0..<rows.count, from: batchX)
+                evaluateLoss(rows: rows.count, labels: y + rows.lowerBound)
+                gradient(rows: rows.count, from: batchX)
+            } else {
+                gradient(rows: n, from: x)
+            }
+            update()
+            step += 1
+        }
+        return collectOutput()
+    }
+
+    // MARK: Steps
+
+    /// P = X[rows]·W.
+    @inline(__always) func predict(rows: Range<Int>, from matrix: UnsafeMutablePointer<Double>) {
+        BLAS.gemm(.none, .none, m: rows.count, n: active, k: d, alpha: 1, a: matrix + rows.lowerBound * d, lda: d,
+                  b: w, ldb: active, beta: 0, c: p, ldc: active)
+    }
+
+    /// G = X[rows]ᵀ·R / rows.
+    @inline(__always) func gradient(rows: Int, from matrix: UnsafeMutablePointer<Double>) {
+        BLAS.gemm(.transpose, .none, m: d, n: active, k: rows, alpha: 1 / Double(rows), a: matrix, lda: d,
+                  b: p, ldb: active, beta: 0, c: g, ldc: active)
+    }
+
+    /// Decides which active columns stop at this step, sets `stopReasons`, and
+    /// returns how many. Divergence is judged on the loss (NaN, ∞, or more than
+    /// `divergenceFactor` × the initial loss), which every evaluation computes;
+    /// the objective, which the tol and rtol rules read, is computed when they exist.
+    private func checkStopping(step: Int) -> Int {
+        let objective = field(.objective), initial = field(.initial), previous = field(.previous)
+        let budget = field(.maxSteps), tol = field(.tol), rtol = field(.rtol), residualTol = field(.residualTol)
+        let divergence = field(.divergence), loss = field(.loss)
+        var stopping = 0
+        for k in 0..<active {
+            let value = objective[k]
+            if step == 0 { initial[k] = loss[k] }
+            var reason: StopReason?
+            if !loss[k].isFinite || loss[k] > divergence[k] * max(initial[k], 1e-300) {
+                reason = .diverged
+            } else if Double(step) >= budget[k] {
+                reason = .steps
+            } else if !tol[k].isNaN, value <= tol[k] {
+                reason = .tol
+            } else if !residualTol[k].isNaN, key.loss == .squared,
+                      (2 * Double(n) * loss[k]).squareRoot() <= residualTol[k] * yNorm {
+                reason = .residual
+            } else if !rtol[k].isNaN, step > 0, abs(value - previous[k]) <= rtol[k] * abs(previous[k]) {
+                reason = .rtol
+            }
+            previous[k] = value
+            stopReasons[k] = reason
+            if reason != nil { stopping += 1 }
+        }
+        return stopping
+    }
+
+    /// Why each active column stops at this step (nil: it goes on).
+    lazy var stopReasons = [StopReason?](repeating: nil, count: width)
+
+    /// Copies stopped columns out, then compacts the survivors to the left.
+    private func finalizeStopped(step: Int, seconds: Double) -> Int {
+        let pointOf = field(.point), rates = field(.lr)
+        let metricCount = layout.count
+        var count = 0
+        for k in 0..<active {
+            guard let reason = stopReasons[k] else { continue }
+            let point = Int(pointOf[k])
+            for j in 0..<d { finalWeights[point * d + j] = w[j * active + k] }
+            for metric in 0..<metricCount { finalMetrics[point * metricCount + metric] = values[metric * width + k] }
+            let state = finalState + point * 5
+            state[0] = Double(step)
+            state[1] = reason == .diverged ? 1 : 0
+            state[2] = Double(StopReason.codes.firstIndex(of: reason)!)
+            state[3] = seconds
+            state[4] = rates[k]
+            count += 1
+        }
+        compact()
+        return count
+    }
+
+    /// Removes the stopped columns from every d × active, rows × active and
+    /// per-column buffer, keeping the order of the survivors. Entries only move
+    /// left, so the moves are done in place, front to back.
+    private func compact() {
+        let old = active
+        var survivors = 0
+        for k in 0..<old where stopReasons[k] == nil { survivors += 1 }
+        func squeeze(_ buffer: UnsafeMutablePointer<Double>, rows: Int, stride: Int) {
+            var target = 0
+            for row in 0..<rows {
+                for k in 0..<old where stopReasons[k] == nil {
+                    buffer[target] = buffer[row * stride + k]
+                    target += 1
+                }
+            }
+        }
+        squeeze(theta0, rows: d, stride: old)
+        squeeze(theta1, rows: d, stride: old)
+        squeeze(w, rows: d, stride: old)
+        squeeze(p, rows: n, stride: old)
+        for f in Field.allCases {
+            let row = field(f)
+            var target = 0
+            for k in 0..<old where stopReasons[k] == nil {
+                row[target] = row[k]
+                target += 1
+            }
+        }
+        active = survivors
+        for k in 0..<width { stopReasons[k] = nil }
+    }
+
+    private func recordTrajectories(at record: Int) {
+        let pointOf = field(.point)
+        let metricCount = layout.count, steps = recordedSteps.count
+        for k in 0..<active {
+            let point = Int(pointOf[k])
+            for metric in 0..<metricCount {
+                trajectories[(point * metricCount + metric) * steps + record] = values[metric * width + k]
+            }
+        }
+    }
+
+    /// Reorders the training rows (SGD's next epoch) with an in-place Fisher–Yates
+    /// shuffle of row indices, applied by swapping rows.
+    private func shuffle() {
+        // Draw the permutation, then apply it by cycles.
+        for i in 0..<n { order[i] = i }
+        if n > 1 {
+            for i in stride(from: n - 1, to: 0, by: -1) {
+                let j = orderStream.nextInt(below: i + 1)
+                (order[i], order[j]) = (order[j], order[i])
+            }
+        }
+        // New row i is old row order[i]: follow each cycle once.
+        for start in 0..<n where order[start] >= 0 {
+            var current = start
+            scratchRow.update(from: x + start * d, count: d)
+            let startLabel = y[start]
+            while true {
+                let source = order[current]
+                order[current] = -1
+                if source == start {
+                    (x + current * d).update(from: scratchRow, count: d)
+                    y[current] = startLabel
+                    break
+                }
+                (x + current * d).update(from: x + source * d, count: d)
+                y[current] = y[source]
+                current = source
+            }
+        }
+    }
+
+    private func collectOutput() -> BatchOutput {
+        let metricCount = layout.count, steps = recordedSteps.count
+        let results = (0..<width).map { point -> FitResult in
+            let state = finalState + point * 5
+            return FitResult(
+                weights: Array(UnsafeBufferPointer(start: finalWeights + point * d, count: d)),
+                status: state[1] == 1 ? .diverged : .ok,
+                stopReason: StopReason.codes[Int(state[2])],
+                steps: Int(state[0]),
+                learningRate: state[4],
+                metrics: Array(UnsafeBufferPointer(start: finalMetrics + point * metricCount, count: metricCount)),
+                trajectory: (0..<metricCount).map { metric in
+                    Array(UnsafeBufferPointer(start: trajectories + (point * metricCount + metric) * steps, count: steps))
+                },
+                seconds: state[3])
+        }
+        return BatchOutput(metricNames: layout.names, recordedSteps: recordedSteps, results: results)
+    }
+}
+
+extension StopReason {
+    static let codes: [StopReason] = [.steps, .tol, .rtol, .residual, .diverged]
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

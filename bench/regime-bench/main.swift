@@ -1,0 +1,132 @@
+// regime-bench: measurements of regime's own speed, printed as JSON lines for
+// bench/report.py, which runs the peers in the same session and prints ratios.
+//
+//   regime-bench w1   the batched trainer on the W1 workload (issue 3), next to
+//                     the bare dgemm calls it makes, at 1 and 2 threads.
+import Data
+import Dispatch
+import Foundation
+import Learning
+import LinearAlgebra
+
+/// W1: 64 points of the depth-2 diagonal model, α over logspace(−3, 0, 16) ×
+/// λ ∈ {0, 1e−4, 1e−3, 1e−2}, step 0.01, n = 200, d = 2000, 1000 test rows,
+/// 2000 steps, metrics recorded every 20 steps.
+struct W1 {
+    static let n = 200, d = 2000, testRows = 1000, steps = 2000, every = 20
+    let problem: FitProblem
+    let points: [FitSpec]
+
+    init() {
+        var data = Dataset.synthesize(SynthesisSpec(rows: W1.n + W1.testRows, features: W1.d,
+                                                    truth: .sparse(k: 10, value: 1, randomSigns: true), noise: 0.1),
+                                      stream: RandomStream(seed: 1).derived("w1"))
+        // The workload records the objective, test MSE and norms only: no truth.
+        data.truth = nil
+        data.design = nil
+        let train = data.selectingRows(Array(0..<W1.n)), test = data.selectingRows(Array(W1.n..<(W1.n + W1.testRows)))
+        problem = FitProblem(train: train, test: test)
+        let alphas = (0..<16).map { pow(10, -3 + 3 * Double($0) / 15) }
+        points = alphas.flatMap { alpha in
+            [0, 1e-4, 1e-3, 1e-2].map { lambda in
+                FitSpec(model: .diagonal(depth: 2), initScale: alpha, penalty: Penalty(l2: lambda),
+                        learningRate: .fixed(0.01), stopping: Stopping(steps: W1.steps), recordEvery: W1.every)
+            }
+        }
+    }
+
+    /// The gemm work: per step P = X·W (n × d × K) and G = XᵀR (d × n × K); per
+    /// record the test predictions (m × d × K).
+    static func flops(points: Int) -> Double {
+        let perStep = 2.0 * 2 * Double(n * d * points)
+        let perRecord = 2.0 * Double(testRows * d * points)
+        return perStep * Double(steps) + perRecord * Double(steps / every + 1)
+    }
+
+    /// Trains the points in `batches` equal batches, the batches in parallel.
+    func train(batches: Int) -> Double {
+        let size = points.count / batches
+        let start = DispatchTime.now()
+        DispatchQueue.concurrentPerform(iterations: batches) { batch in
+            let slice = Array(points[(batch * size)..<((batch + 1) * size)])
+            let streams = slice.indices.map { RandomStream(seed: 1).derived("point \($0)") }
+            let trainer = try! Trainer(problem: problem, points: slice, initStreams: streams)
+            _ = trainer.run()
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+
+    /// The same gemm calls with nothing in between, in `streams` parallel streams
+    /// of K = 64/streams columns.
+    func bareGemm(streams: Int) -> Double {
+        let width = points.count / streams
+        let x = problem.train.x.storage, xTest = problem.test!.x.storage
+        let start = DispatchTime.now()
+        DispatchQueue.concurrentPerform(iterations: streams) { _ in
+            let w = UnsafeMutablePointer<Double>.allocate(capacity: W1.d * width)
+            w.initialize(repeating: 1e-3, count: W1.d * width)
+            let g = UnsafeMutablePointer<Double>.allocate(capacity: W1.d * width)
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: W1.n * width)
+            let t = UnsafeMutablePointer<Double>.allocate(capacity: W1.testRows * width)
+            x.withUnsafeBufferPointer { xb in
+                xTest.withUnsafeBufferPointer { tb in
+                    for step in 0..<W1.steps {
+                        BLAS.gemm(.none, .none, m: W1.n, n: width, k: W1.d, alpha: 1, a: xb.baseAddress!, lda: W1.d,
+                                  b: w, ldb: width, beta: 0, c: p, ldc: width)
+                        BLAS.gemm(.transpose, .none, m: W1.d, n: width, k: W1.n, alpha: 1.0 / Double(W1.n),
+                                  a: xb.baseAddress!, lda: W1.d, b: p, ldb: width, beta: 0, c: g, ldc: width)
+                        if step % W1.every == 0 {
+                            BLAS.gemm(.none, .none, m: W1.testRows, n: width, k: W1.d, alpha: 1, a: tb.baseAddress!,
+                                      lda: W1.d, b: w, ldb: width, beta: 0, c: t, ldc: width)
+                        }
+                    }
+                }
+            }
+            w.deallocate(); g.deallocate(); p.deallocate(); t.deallocate()
+        }
+        return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    }
+}
+
+/// dgemm on square 2000 × 2000 matrices: the machine's peak, for context.
+func squareGemmRate() -> Double {
+    let size = 2000
+    let a = Matrix(rows: size, columns: size, repeating: 0.5), b = Matrix(rows: size, columns: size, repeating: 0.25)
+    var c = Matrix(rows: size, columns: size)
+    BLAS.gemm(a, b, into: &c)
+    let start = DispatchTime.now()
+    for _ in 0..<5 { BLAS.gemm(a, b, into: &c) }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+    return 5 * 2 * pow(Double(size), 3) / seconds / 1e9
+}
+
+func emit(_ fields: [String: Any]) {
+    let data = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    print(String(decoding: data, as: UTF8.self))
+}
+
+let arguments = CommandLine.arguments.dropFirst()
+guard arguments.first == "w1" || arguments.first == "w1-header" else {
+    FileHandle.standardError.write(Data("usage: regime-bench w1 | w1-header\n".utf8))
+    exit(64)
+}
+let cores = ProcessInfo.processInfo.activeProcessorCount
+let flops = W1.flops(points: 64)
+emit(["workload": "w1", "gflop": flops / 1e9, "cores": cores, "blas": BLAS.configuration])
+if arguments.first == "w1-header" { exit(0) }
+let workload = W1()
+for threads in [1, min(2, cores)] where threads <= cores {
+    BLAS.threadCount = threads
+    emit(["threads": threads, "kind": "square dgemm", "gflops": squareGemmRate()])
+    // One batch of 64 with `threads` BLAS threads, and (at 2 threads) two
+    // batches of 32 on one BLAS thread each.
+    let layouts = threads == 1 ? [(batches: 1, blas: 1)] : [(batches: 1, blas: threads), (batches: threads, blas: 1)]
+    for layout in layouts {
+        BLAS.threadCount = layout.blas
+        let gemm = (0..<3).map { _ in workload.bareGemm(streams: layout.batches) }.min()!
+        let trainer = (0..<3).map { _ in workload.train(batches: layout.batches) }.min()!
+        emit(["threads": threads, "kind": "regime", "batches": layout.batches, "blas_threads": layout.blas,
+              "seconds": trainer, "gflops": flops / trainer / 1e9,
+              "gemm_seconds": gemm, "gemm_gflops": flops / gemm / 1e9, "fraction_of_gemm": gemm / trainer])
+    }
+}
