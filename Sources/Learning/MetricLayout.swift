@@ -25,8 +25,9 @@ struct MetricLayout {
     var supportPrecision: Int?, supportRecall: Int?
     /// ρ of the AR(1) design and σ, when the population risk is known.
     var risk: (rho: Double, noise: Double)?
-    /// The support threshold τ, when the truth is sparse.
+    /// The support threshold τ and the number of nonzeros of w*, when the truth is sparse.
     var supportThreshold: Double?
+    var supportSize = 0.0
 
     init(problem: FitProblem, loss: LossKind) {
         func add(_ name: String) -> Int {
@@ -58,6 +59,7 @@ struct MetricLayout {
             let nonzero = truth.filter { $0 != 0 }.map(abs)
             if !nonzero.isEmpty, nonzero.count < truth.count {
                 supportThreshold = 0.1 * nonzero.min()!
+                supportSize = Double(nonzero.count)
             }
         }
         references = problem.references.map { add("dist_\($0.name)") }

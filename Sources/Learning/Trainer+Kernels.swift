@@ -22,7 +22,11 @@ extension Trainer {
 
     @inline(__always)
     private func dispatch(step: Bool) {
-        let proximal = step && (0..<active).contains { field(.l1)[$0] > 0 }
+        var proximal = false
+        if step {
+            let l1 = field(.l1)
+            for k in 0..<active where l1[k] > 0 { proximal = true }
+        }
         switch (model, proximal) {
         case (.linear, false): kernel(Linear(), step: step, proximal: false)
         case (.linear, true): kernel(Linear(), step: step, proximal: true)

@@ -50,7 +50,6 @@ extension Trainer {
         let l1 = row(layout.l1Norm), l2 = row(layout.l2Norm)
         let truth = problem.train.truth
         let distTruth = layout.distTruth.map(row)
-        let references = layout.references.map(row)
         let predicted = layout.supportPrecision.map(row), hits = layout.supportRecall.map(row)
         let threshold = layout.supportThreshold ?? 0
         for k in 0..<count {
@@ -59,7 +58,7 @@ extension Trainer {
             distTruth?[k] = 0
             predicted?[k] = 0
             hits?[k] = 0
-            for reference in references { reference[k] = 0 }
+            for index in layout.references { row(index)[k] = 0 }
         }
         for j in 0..<d {
             let base = j * count
@@ -82,8 +81,8 @@ extension Trainer {
                     }
                 }
             }
-            for (r, reference) in references.enumerated() {
-                let target = problem.references[r].weights[j]
+            for (r, index) in layout.references.enumerated() {
+                let reference = row(index), target = problem.references[r].weights[j]
                 for k in 0..<count {
                     let difference = w[base + k] - target
                     reference[k] += difference * difference
@@ -93,10 +92,10 @@ extension Trainer {
         for k in 0..<count {
             l2[k] = l2[k].squareRoot()
             distTruth?[k] = distTruth![k].squareRoot()
-            for reference in references { reference[k] = reference[k].squareRoot() }
+            for index in layout.references { row(index)[k] = row(index)[k].squareRoot() }
         }
-        if let predicted, let hits, let truth {
-            let support = Double(truth.filter { $0 != 0 }.count)
+        if let predicted, let hits {
+            let support = layout.supportSize
             for k in 0..<count {
                 let found = hits[k]
                 predicted[k] = predicted[k] > 0 ? found / predicted[k] : 0

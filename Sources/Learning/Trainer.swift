@@ -48,6 +48,8 @@ public final class Trainer {
     let values: UnsafeMutablePointer<Double>
     let carry: UnsafeMutablePointer<Double>
     var active: Int
+    /// Why each active column stops at this step (nil: it goes on).
+    var stopReasons: [StopReason?]
     /// Whether the penalty sums describe the current iterate.
     var penaltiesCurrent = false
 
@@ -110,6 +112,7 @@ public final class Trainer {
         testRows = problem.test?.rows ?? 0
         width = points.count
         active = width
+        stopReasons = [StopReason?](repeating: nil, count: width)
         yNorm = BLAS.nrm2(train.y)
         if case .sgd(let size) = first.method { batchSize = min(size, n) } else { batchSize = n }
 
@@ -204,16 +207,17 @@ public final class Trainer {
         let evaluateEvery = stochastic ? (every > 0 ? every : stepsPerEpoch) : 1
         var finished = 0
         var epochPosition = n  // SGD: start with a shuffle
-        // Whether some column stops on a rule that reads the objective every evaluation.
-        var needsObjective: Bool {
-            let tol = field(.tol), rtol = field(.rtol)
-            return (0..<active).contains { !tol[$0].isNaN || !rtol[$0].isNaN }
-        }
+        let tol = field(.tol), rtol = field(.rtol)
         var step = 0
         while active > 0 {
             let budget = field(.maxSteps)
             var nextStop = Double.infinity
-            for k in 0..<active { nextStop = min(nextStop, budget[k]) }
+            // Whether some column stops on a rule that reads the objective every evaluation.
+            var needsObjective = false
+            for k in 0..<active {
+                nextStop = min(nextStop, budget[k])
+                if !tol[k].isNaN || !rtol[k].isNaN { needsObjective = true }
+            }
             let evaluate = step % evaluateEvery == 0 || Double(step) >= nextStop
             if evaluate {
                 // The objective of W_step on all training rows.
@@ -300,8 +304,6 @@ public final class Trainer {
         return stopping
     }
 
-    /// Why each active column stops at this step (nil: it goes on).
-    lazy var stopReasons = [StopReason?](repeating: nil, count: width)
 
     /// Copies stopped columns out, then compacts the survivors to the left.
     private func finalizeStopped(step: Int, seconds: Double) -> Int {
