@@ -11,6 +11,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // 5.0.1, not 6: Yams 6 rejects duplicate keys itself, stopping at the first
+        // and pointing at the original; regime reports each duplicate where it is.
+        .package(url: "https://github.com/jpsim/Yams", exact: "5.0.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims: system libraries, no public Swift API of their own.
@@ -28,8 +32,12 @@ let package = Package(
         // Swift loops run it tens of times slower, and the tests train for real.
         .target(name: "Learning", dependencies: ["LinearAlgebra", "Data", "CGLPK"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
+        .target(name: "Pipeline", dependencies: [
+            "Data", "Learning", "Yams", .product(name: "Crypto", package: "swift-crypto"),
+        ]),
+        .target(name: "Engine", dependencies: ["Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra"]),
         .executableTarget(name: "regime", dependencies: [
-            "HDF5", "LinearAlgebra", "Data", "Learning",
+            "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -43,6 +51,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Data", "LinearAlgebra", "HDF5", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Data", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -7,11 +7,16 @@ public struct FitProblem: Sendable {
     public var test: Dataset?
     /// Reference solutions, each giving a `dist_<name>` metric: ‖w − w_ref‖₂.
     public var references: [(name: String, weights: [Double])]
+    /// References with one solution per point of the batch (ridge at each
+    /// point's λ, q_α at each point's α), in point order.
+    public var perPointReferences: [(name: String, weights: [[Double]])]
 
-    public init(train: Dataset, test: Dataset? = nil, references: [(name: String, weights: [Double])] = []) {
+    public init(train: Dataset, test: Dataset? = nil, references: [(name: String, weights: [Double])] = [],
+                perPointReferences: [(name: String, weights: [[Double]])] = []) {
         self.train = train
         self.test = test
         self.references = references
+        self.perPointReferences = perPointReferences
     }
 
     public init(split: Split, references: [(name: String, weights: [Double])] = []) {

@@ -49,6 +49,8 @@ public struct BatchOutput: Sendable {
     public var recordedSteps: [Int]
     /// One result per point, in the order the points were given.
     public var results: [FitResult]
+    /// Whether `Trainer.cancellation` stopped the batch before every point finished.
+    public var cancelled = false
 
     /// A final metric of one point by name.
     public func metric(_ name: String, point: Int) -> Double? {

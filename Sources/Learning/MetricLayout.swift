@@ -22,6 +22,7 @@ struct MetricLayout {
     var l1Norm = 0, l2Norm = 0
     var distTruth: Int?, populationRisk: Int?
     var references: [Int] = []
+    var perPointReferences: [Int] = []
     var supportPrecision: Int?, supportRecall: Int?
     /// ρ of the AR(1) design and σ, when the population risk is known.
     var risk: (rho: Double, noise: Double)?
@@ -63,6 +64,7 @@ struct MetricLayout {
             }
         }
         references = problem.references.map { add("dist_\($0.name)") }
+        perPointReferences = problem.perPointReferences.map { add("dist_\($0.name)") }
         if supportThreshold != nil {
             supportPrecision = add("support_precision")
             supportRecall = add("support_recall")

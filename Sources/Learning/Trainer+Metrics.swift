@@ -59,6 +59,7 @@ extension Trainer {
             predicted?[k] = 0
             hits?[k] = 0
             for index in layout.references { row(index)[k] = 0 }
+            for index in layout.perPointReferences { row(index)[k] = 0 }
         }
         for j in 0..<d {
             let base = j * count
@@ -88,11 +89,24 @@ extension Trainer {
                     reference[k] += difference * difference
                 }
             }
+            if !layout.perPointReferences.isEmpty {
+                let pointOf = field(.point)
+                for (r, index) in layout.perPointReferences.enumerated() {
+                    let reference = row(index)
+                    problem.perPointReferences[r].weights.withUnsafeBufferPointer { solutions in
+                        for k in 0..<count {
+                            let difference = w[base + k] - solutions[Int(pointOf[k])][j]
+                            reference[k] += difference * difference
+                        }
+                    }
+                }
+            }
         }
         for k in 0..<count {
             l2[k] = l2[k].squareRoot()
             distTruth?[k] = distTruth![k].squareRoot()
             for index in layout.references { row(index)[k] = row(index)[k].squareRoot() }
+            for index in layout.perPointReferences { row(index)[k] = row(index)[k].squareRoot() }
         }
         if let predicted, let hits {
             let support = layout.supportSize

@@ -94,6 +94,10 @@ public final class Trainer {
         for reference in problem.references where reference.weights.count != train.features {
             throw LearningError("reference \(reference.name) has \(reference.weights.count) weights for \(train.features) features")
         }
+        for reference in problem.perPointReferences
+        where reference.weights.count != points.count || reference.weights.contains(where: { $0.count != train.features }) {
+            throw LearningError("reference \(reference.name) needs one solution of \(train.features) weights per point")
+        }
         if first.loss == .logistic {
             for (name, labels) in [("training", train.y), ("test", problem.test?.y ?? [])] {
                 if let row = labels.firstIndex(where: { $0 != 1 && $0 != -1 }) {
@@ -196,6 +200,10 @@ public final class Trainer {
         forward()
     }
 
+    /// Polled every 256 steps; when it returns true the run stops early and its
+    /// output is marked `cancelled` (an interrupted run keeps nothing of it).
+    public var cancellation: (@Sendable () -> Bool)?
+
     /// Trains every point to its stopping rule. `progress` is called with the
     /// number of points finished so far each time some finish.
     public func run(progress: ((Int) -> Void)? = nil) -> BatchOutput {
@@ -209,7 +217,12 @@ public final class Trainer {
         var epochPosition = n  // SGD: start with a shuffle
         let tol = field(.tol), rtol = field(.rtol)
         var step = 0
+        var cancelled = false
         while active > 0 {
+            if step & 255 == 0, let cancellation, cancellation() {
+                cancelled = true
+                break
+            }
             let budget = field(.maxSteps)
             var nextStop = Double.infinity
             // Whether some column stops on a rule that reads the objective every evaluation.
@@ -255,7 +268,9 @@ public final class Trainer {
             update()
             step += 1
         }
-        return collectOutput()
+        var output = collectOutput()
+        output.cancelled = cancelled
+        return output
     }
 
     // MARK: Steps

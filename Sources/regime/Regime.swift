@@ -11,5 +11,5 @@ struct Regime: ParsableCommand {
         64 command-line usage; 130 interrupted.
         """,
         version: regimeVersion,
-        subcommands: [Convert.self])
+        subcommands: [Run.self, Check.self, Dag.self, Convert.self])
 }

@@ -1,0 +1,32 @@
+import Foundation
+import Pipeline
+
+/// The key parts of every instance of a stage at its last completed run, by
+/// identity — kept so that `--dry-run` can say why an instance must run
+/// (parameters changed, input changed, numerics version changed) rather than
+/// only that its key is new.
+struct RunState: Codable, Equatable {
+    var instances: [String: StageInstance.KeyParts]
+
+    static func load(_ cache: Cache, stage: String) -> RunState? {
+        guard let data = FileManager.default.contents(atPath: cache.statePath(stage)) else { return nil }
+        return try? JSONDecoder().decode(RunState.self, from: data)
+    }
+
+    func save(_ cache: Cache, stage: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let data = try encoder.encode(self)
+        try cache.write(String(decoding: data, as: UTF8.self), to: cache.statePath(stage))
+    }
+
+    /// Why an instance with these parts differs from its last run.
+    static func reason(now: StageInstance.KeyParts, before: StageInstance.KeyParts?) -> String {
+        guard let before else { return "output missing" }
+        if now.numerics != before.numerics { return "numerics version changed" }
+        if now.parameters != before.parameters { return "parameters changed" }
+        if now.stream != before.stream { return "seed changed" }
+        if now.inputs != before.inputs { return "input changed" }
+        return "output missing"
+    }
+}

@@ -1,0 +1,82 @@
+import struct Data.Dataset
+import Data
+import Learning
+import Pipeline
+
+/// What a data stage (load, synthesize, split, standardize) hands downstream:
+/// training rows, and held-out rows once split.
+public struct DataArtifact: Sendable {
+    public var train: Dataset
+    public var test: Dataset?
+
+    public init(train: Dataset, test: Dataset? = nil) {
+        self.train = train
+        self.test = test
+    }
+}
+
+/// A reference solution computed per fit point from the point's own parameters.
+public enum MatchedReference: String, Sendable, CaseIterable {
+    /// Ridge at the point's `l2`.
+    case ridge
+    /// The Woodworth et al. limit at the point's `init_scale`.
+    case qAlpha = "q_alpha"
+}
+
+/// What a reference stage hands downstream: solutions on the training rows.
+public struct ReferenceArtifact: Sendable {
+    public var fixed: [(name: String, weights: [Double])]
+    public var matched: [MatchedReference]
+
+    public init(fixed: [(name: String, weights: [Double])], matched: [MatchedReference]) {
+        self.fixed = fixed
+        self.matched = matched
+    }
+}
+
+/// The output of one non-fit stage instance.
+public enum Artifact: Sendable {
+    case data(DataArtifact)
+    case references(ReferenceArtifact)
+
+    var data: DataArtifact? { if case .data(let d) = self { return d } else { return nil } }
+    var references: ReferenceArtifact? { if case .references(let r) = self { return r } else { return nil } }
+}
+
+/// What an instance's execution may use besides its inputs.
+public struct ExecutionContext: Sendable {
+    public var spec: PipelineSpec
+    public var locking: FileLockingMode
+    /// Set when the run is interrupted; long computations poll it.
+    public var cancelled: @Sendable () -> Bool
+
+    /// A path in the pipeline, resolved against the pipeline file's directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || spec.directory == "." ? path : spec.directory + "/" + path
+    }
+
+    /// The random stream of an instance: seed, stage id and coordinates (DESIGN §5).
+    public func stream(for instance: StageInstance) -> RandomStream {
+        RandomStream(seed: spec.seed).derived(instance.streamLabel)
+    }
+}
+
+/// The HDF5 locking mode, re-exported so the CLI can pass it without importing HDF5 names.
+public typealias FileLockingMode = HDF5.FileLocking
+
+/// An op whose instances run one at a time and produce an artifact.
+protocol InstanceOperation: Operation {
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact
+}
+
+/// A failure of one instance that names the stage instance, for the run summary.
+public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    public var identity: String
+    public var message: String
+    /// Whether it is bad input data (exit code 2) rather than a failed computation.
+    public var isInputError: Bool
+
+    public var description: String { "\(identity): \(message)" }
+}
+
+import HDF5

@@ -1,0 +1,80 @@
+import Data
+import Pipeline
+
+/// `load`: a data set from a CSV or HDF5 file, with an optional predefined test set.
+struct LoadOp: InstanceOperation {
+    let name = "load"
+    let summary = "Reads X and y from a CSV file (header row, target column) or an HDF5 file (dataset paths), and optionally a test set."
+    let output = ArtifactKind.data
+    let inputs: [InputSlot] = []
+
+    let schema = Schema([
+        KeySpec("path", .path(mustExist: true), .required, doc: "The data file, relative to the pipeline file."),
+        KeySpec("format", .choice(["auto", "csv", "hdf5"]), .defaulted(.string("auto")),
+                doc: "auto: by extension (.csv; .h5, .hdf5)."),
+        KeySpec("target", .string, doc: "CSV: the column of y (required for CSV)."),
+        KeySpec("features", .list(.string, minCount: 1), doc: "CSV: the columns of X, in order (default: every other column)."),
+        KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X (n × d)."),
+        KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y (n)."),
+        KeySpec("names", .string, doc: "HDF5: a 1-D string dataset of feature names."),
+        KeySpec("drop_nonfinite", .boolean, .defaulted(.bool(false)),
+                doc: "Drop rows with NaN, infinite or missing values (and report how many) instead of failing."),
+        KeySpec("test", .record(Schema([
+            KeySpec("path", .path(mustExist: true), .required, doc: "The test file."),
+            KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X."),
+            KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y."),
+        ])), doc: "A predefined test set in the same format (then no split is needed)."),
+    ], aliases: ["file": "path", "label": "target", "y_column": "target", "columns": "features"], check: { values in
+        var problems: [(key: String, message: String)] = []
+        for (key, path) in [("path", values["path"]?.string), ("test.path", values[path: "test.path"]?.string)] {
+            guard let path else { continue }
+            if values["format"]?.string == "auto", LoadOp.format(of: path) == nil {
+                problems.append((key, "cannot tell the format of '\(path)' from its extension; set format: csv or hdf5"))
+            }
+        }
+        if let path = values["path"]?.string, LoadOp.resolvedFormat(values, path) == "csv", values["target"] == nil {
+            problems.append(("path", "a CSV file needs target: (the column of y)"))
+        }
+        return problems
+    })
+
+    static func format(of path: String) -> String? {
+        let lower = path.lowercased()
+        if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") { return "csv" }
+        if [".h5", ".hdf5", ".he5", ".hdf"].contains(where: { lower.hasSuffix($0) }) { return "hdf5" }
+        return nil
+    }
+
+    static func resolvedFormat(_ values: ValueMap, _ path: String) -> String? {
+        let format = values["format"]?.string ?? "auto"
+        return format == "auto" ? LoadOp.format(of: path) : format
+    }
+
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        let p = instance.parameters
+        func read(path: String, x: String, y: String) throws -> Dataset {
+            let resolved = context.resolve(path)
+            let (data, _): (Dataset, LoadReport)
+            if LoadOp.resolvedFormat(p, path) == "csv" {
+                (data, _) = try Dataset.loadCSV(path: resolved, target: p["target"]?.string ?? "y",
+                                                features: p["features"]?.list?.compactMap(\.string),
+                                                dropNonFinite: p["drop_nonfinite"]?.bool ?? false)
+            } else {
+                (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p["names"]?.string,
+                                                 dropNonFinite: p["drop_nonfinite"]?.bool ?? false, locking: context.locking)
+            }
+            return data
+        }
+        let train = try read(path: p["path"]!.string!, x: p["x"]!.string!, y: p["y"]!.string!)
+        var test: Dataset?
+        if let testPath = p[path: "test.path"]?.string {
+            let data = try read(path: testPath, x: p[path: "test.x"]?.string ?? "/X", y: p[path: "test.y"]?.string ?? "/y")
+            guard data.features == train.features else {
+                throw DataError(file: context.resolve(testPath),
+                                message: "the test set has \(data.features) features, the training set \(train.features)")
+            }
+            test = data
+        }
+        return .data(DataArtifact(train: train, test: test))
+    }
+}

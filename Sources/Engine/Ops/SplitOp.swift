@@ -1,0 +1,62 @@
+import Data
+import Pipeline
+
+/// `split`: held-out test rows by a seeded shuffle, or k folds.
+struct SplitOp: InstanceOperation {
+    let name = "split"
+    let summary = "Splits the rows into train and test by a seeded shuffle: a test count or fraction, or k folds (one instance per fold)."
+    let output = ArtifactKind.data
+    let inputs = [InputSlot("input", accepts: .data, doc: "The data to split.")]
+    let usesRandomness = true
+
+    let schema = Schema([
+        KeySpec("test", .either([.integer(min: 1), .number(NumberBounds(min: 0, minInclusive: false, max: 1, maxInclusive: false))],
+                                description: "a test count (an integer ≥ 1) or a fraction in (0, 1)"),
+                doc: "Test rows: a count, or a fraction (⌈fraction·n⌉ rows, as scikit-learn)."),
+        KeySpec("folds", .integer(min: 2), sweepable: false,
+                doc: "k-fold cross-validation instead: k instances, coordinate `fold` = 0…k−1 testing on fold i."),
+        KeySpec("fold", .integer(min: 0), sweepable: false, doc: "Set by `folds`: the fold that is the test set."),
+    ], aliases: ["test_size": "test", "fraction": "test", "k": "folds", "n_splits": "folds"], check: { values in
+        switch (values["test"], values["folds"]) {
+        case (nil, nil): return [("test", "split needs test: (a count or fraction) or folds: k")]
+        case (_?, _?): return [("folds", "give test: or folds:, not both")]
+        default: return []
+        }
+    })
+
+    func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis] {
+        guard let folds = parameters["folds"]?.integer else { return [] }
+        return [.values(key: "fold", values: (0..<folds).map { .number(Double($0)) })]
+    }
+
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        guard let data = inputs["input"]?.first?.data else { preconditionFailure("split without data") }
+        let fail = { (message: String) in StageFailure(identity: instance.identity, message: message, isInputError: true) }
+        guard data.test == nil else { throw fail("the input already has test rows (from load's test:); split needs unsplit data") }
+        let rows = data.train.rows
+        // Folds and the plain split share one shuffle stream per input, so the
+        // k folds of one data instance partition it.
+        var stream = context.stream(for: instance)
+        let p = instance.parameters
+        if let folds = p["folds"]?.integer {
+            guard folds <= rows else { throw fail("\(folds) folds of \(rows) rows") }
+            // The fold axis comes last (after the stage's own sweep): drop it.
+            stream = RandomStream(seed: context.spec.seed).derived("\(instance.stage)/folds/" + instance.coordinates
+                .dropLast().map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ","))
+            let split = data.train.folds(folds, stream: stream)[p["fold"]?.integer ?? 0]
+            return .data(DataArtifact(train: split.train, test: split.test))
+        }
+        let count: Int
+        let test = p["test"]!.number!
+        if test < 1 {
+            count = Dataset.testCount(fraction: test, rows: rows)
+        } else {
+            count = Int(test)
+        }
+        guard count >= 1, count < rows else {
+            throw fail("a test set of \(count) rows leaves \(rows - count) of \(rows) for training; at least one of each is needed")
+        }
+        let split = data.train.split(testCount: count, stream: stream)
+        return .data(DataArtifact(train: split.train, test: split.test))
+    }
+}

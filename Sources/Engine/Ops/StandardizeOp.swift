@@ -1,0 +1,25 @@
+import Data
+import Pipeline
+
+/// `standardize`: centre and scale with training statistics only.
+struct StandardizeOp: InstanceOperation {
+    let name = "standardize"
+    let summary = "Centres and scales the features and centres y with statistics of the training rows only, applied unchanged to the test rows."
+    let output = ArtifactKind.data
+    let inputs = [InputSlot("input", accepts: .data, doc: "The data to standardize.")]
+
+    let schema = Schema([
+        KeySpec("center", .boolean, .defaulted(.bool(true)), doc: "Subtract the training mean of each feature."),
+        KeySpec("scale", .boolean, .defaulted(.bool(true)),
+                doc: "Divide each feature by its training standard deviation (ddof 0; 1 for a constant feature)."),
+        KeySpec("center_target", .boolean, .defaulted(.bool(true)), doc: "Subtract the training mean of y."),
+    ])
+
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        guard let data = inputs["input"]?.first?.data else { preconditionFailure("standardize without data") }
+        let p = instance.parameters
+        let fitted = Standardization(fitting: data.train, center: p["center"]!.bool!, scale: p["scale"]!.bool!,
+                                     centerTarget: p["center_target"]!.bool!)
+        return .data(DataArtifact(train: fitted.apply(to: data.train), test: data.test.map(fitted.apply(to:))))
+    }
+}

@@ -1,0 +1,50 @@
+import Data
+import Pipeline
+
+/// `synthesize`: a Gaussian design, a sparse or dense truth, and noisy labels.
+struct SynthesizeOp: InstanceOperation {
+    let name = "synthesize"
+    let summary = "Draws X ~ N(0, Σ) (Σ_ij = rho^|i−j|), a truth w* and y = X·w* + noise·ε, from the stage's random stream."
+    let output = ArtifactKind.data
+    let inputs: [InputSlot] = []
+    let usesRandomness = true
+
+    let schema = Schema([
+        KeySpec("n", .integer(min: 1), .required, doc: "Rows."),
+        KeySpec("d", .integer(min: 1), .required, doc: "Features."),
+        KeySpec("rho", .number(NumberBounds(min: -1, minInclusive: false, max: 1, maxInclusive: false)), .defaulted(.number(0)),
+                doc: "AR(1) correlation between neighbouring features; 0 is an isotropic design."),
+        KeySpec("truth", .record(Schema([
+            KeySpec("kind", .choice(["sparse", "dense"]), .defaulted(.string("sparse")), doc: "A sparse or a dense w*."),
+            KeySpec("k", .integer(min: 0), .defaulted(.number(5)), doc: "Nonzeros of a sparse w*, at random positions."),
+            KeySpec("value", .number(), .defaulted(.number(1)), doc: "The value of each nonzero."),
+            KeySpec("signs", .choice(["fixed", "random"]), .defaulted(.string("fixed")),
+                    doc: "fixed: every nonzero is value; random: ±value."),
+            KeySpec("norm", .number(.nonNegative), .defaulted(.number(1)), doc: "‖w*‖₂ of a dense w*."),
+        ])), doc: "The ground truth w*."),
+        KeySpec("noise", .number(.nonNegative), .defaulted(.number(0)), doc: "σ, the standard deviation of the label noise."),
+    ], aliases: [
+        "samples": "n", "rows": "n", "n_samples": "n", "features": "d", "dim": "d", "p": "d", "n_features": "d",
+        "sigma": "noise", "correlation": "rho",
+    ], check: { values in
+        guard let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
+        return [("truth.k", "truth.k = \(k) exceeds d = \(d)")]
+    })
+
+    static func spec(_ p: ValueMap) -> SynthesisSpec {
+        let truth: SynthesisSpec.Truth = p[path: "truth.kind"]?.string == "dense"
+            ? .dense(norm: p[path: "truth.norm"]!.number!)
+            : .sparse(k: p[path: "truth.k"]!.integer!, value: p[path: "truth.value"]!.number!,
+                      randomSigns: p[path: "truth.signs"]?.string == "random")
+        return SynthesisSpec(rows: p["n"]!.integer!, features: p["d"]!.integer!, correlation: p["rho"]!.number!,
+                             truth: truth, noise: p["noise"]!.number!)
+    }
+
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        let spec = SynthesizeOp.spec(instance.parameters)
+        if let problem = spec.problems.first {
+            throw StageFailure(identity: instance.identity, message: problem, isInputError: true)
+        }
+        return .data(DataArtifact(train: Dataset.synthesize(spec, stream: context.stream(for: instance))))
+    }
+}

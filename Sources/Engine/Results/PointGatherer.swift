@@ -1,0 +1,178 @@
+import Foundation
+import HDF5
+import Pipeline
+
+/// The fit points a write or export stage gathers, located in the cache: the
+/// summary table (small, in memory) and the per-point arrays (weights,
+/// trajectories, truth, references), read one batch file at a time so that
+/// memory is bounded by a batch, not by the sweep.
+struct PointGatherer {
+    struct Location {
+        var batch: String
+        var row: Int
+    }
+
+    let plan: Plan
+    let cache: Cache
+    let locking: FileLocking
+    /// The gathered instances, in output order.
+    let points: [Int]
+    /// Where each point's result is (nil: it failed in this run, with --keep-going).
+    let locations: [Location?]
+    let failures: [Int: String]
+    /// Batch keys in order of first appearance.
+    let batchKeys: [String]
+    /// Per batch: metric names, recorded steps, feature names, data key.
+    let headers: [String: Header]
+
+    struct Header {
+        var metricNames: [String]
+        var recordedSteps: [Int]
+        var featureNames: [String]
+        var dataKey: String
+        var hasTruth: Bool
+        var fixedReferences: [String]
+        var matchedReferences: [String]
+    }
+
+    init(plan: Plan, instance: StageInstance, cache: Cache, locking: FileLocking, failures: [Int: String]) throws {
+        self.plan = plan
+        self.cache = cache
+        self.locking = locking
+        self.failures = failures
+        points = instance.inputs.flatMap(\.instances)
+        var locations: [Location?] = []
+        var keys: [String] = [], seen = Set<String>()
+        for point in points {
+            if let found = cache.pointer(plan.instances[point].key) {
+                locations.append(Location(batch: found.batch, row: found.row))
+                if seen.insert(found.batch).inserted { keys.append(found.batch) }
+            } else if failures[point] != nil {
+                locations.append(nil)
+            } else {
+                throw CacheError(message: "\(plan.instances[point].identity) has no cached result (the cache under \(cache.root) changed during the run?)")
+            }
+        }
+        self.locations = locations
+        batchKeys = keys
+        var headers: [String: Header] = [:]
+        for key in keys { headers[key] = try PointGatherer.header(cache.batchPath(key), locking: locking) }
+        self.headers = headers
+    }
+
+    private static func header(_ path: String, locking: FileLocking) throws -> Header {
+        let file = try File.open(path, locking: locking)
+        defer { try? file.close() }
+        func strings(_ name: String) throws -> [String] {
+            if case .strings(let list) = try file.attribute(name) { return list }
+            return []
+        }
+        return Header(metricNames: try strings("metric_names"),
+                      recordedSteps: try file.openDataset("recorded").read(as: Int64.self).map(Int.init),
+                      featureNames: try strings("feature_names"), dataKey: try file.attribute("data_key").stringValue ?? "",
+                      hasTruth: try file.contains("truth"),
+                      fixedReferences: try file.openGroup("references").memberNames(),
+                      matchedReferences: try file.openGroup("matched").memberNames())
+    }
+
+    /// Every batch record with the output rows of its points, one at a time.
+    func forEachBatch(_ body: (FitBatchRecord, _ rows: [(output: Int, row: Int)]) throws -> Void) throws {
+        var rowsOfBatch: [String: [(output: Int, row: Int)]] = [:]
+        for (output, location) in locations.enumerated() {
+            guard let location else { continue }
+            rowsOfBatch[location.batch, default: []].append((output, location.row))
+        }
+        for key in batchKeys {
+            let record = try FitBatchRecord.load(from: cache.batchPath(key), locking: locking)
+            try body(record, rowsOfBatch[key] ?? [])
+        }
+    }
+
+    /// The union of the metric names, in order of first appearance.
+    var metricNames: [String] { union(batchKeys.map { headers[$0]!.metricNames }) }
+    /// The union of the recorded steps, ascending.
+    var recordedSteps: [Int] { Array(Set(batchKeys.flatMap { headers[$0]!.recordedSteps })).sorted() }
+    var referenceNames: [String] { union(batchKeys.map { headers[$0]!.fixedReferences + headers[$0]!.matchedReferences }) }
+
+    /// d of every point when they agree.
+    var uniformFeatures: [String]? {
+        let names = Set(batchKeys.map { headers[$0]!.featureNames })
+        return names.count == 1 ? names.first : nil
+    }
+
+    /// The data instance of every located point, when they all share one.
+    var sharedDataKey: String? {
+        let keys = Set(batchKeys.map { headers[$0]!.dataKey })
+        return keys.count == 1 && !locations.contains(where: { $0 == nil }) ? keys.first : nil
+    }
+
+    private func union(_ lists: [[String]]) -> [String] {
+        var seen = Set<String>(), result: [String] = []
+        for list in lists { for name in list where seen.insert(name).inserted { result.append(name) } }
+        return result
+    }
+}
+
+/// The summary: one row per point, one column per coordinate, status fields
+/// and final metric.
+struct SummaryTable {
+    enum Column {
+        case numbers([Double])
+        case strings([String])
+    }
+
+    var names: [String] = []
+    var columns: [Column] = []
+
+    func column(_ name: String) -> Column? { names.firstIndex(of: name).map { columns[$0] } }
+
+    /// Builds the table in one pass over the batch files; `visit` sees every
+    /// batch record with its output rows on the way (the results writer streams
+    /// the per-point arrays from there).
+    init(_ gatherer: PointGatherer, visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws {
+        let plan = gatherer.plan
+        let count = gatherer.points.count
+        let instances = gatherer.points.map { plan.instances[$0] }
+
+        // Coordinates, in order of first appearance.
+        var coordinateNames: [String] = [], seen = Set<String>()
+        for instance in instances { for c in instance.coordinates where seen.insert(c.name).inserted { coordinateNames.append(c.name) } }
+        for name in coordinateNames {
+            let values = instances.map { instance in instance.coordinates.first { $0.name == name }?.value }
+            if values.allSatisfy({ $0 == nil || $0?.number != nil }) {
+                add(name, .numbers(values.map { $0?.number ?? .nan }))
+            } else {
+                add(name, .strings(values.map { $0.map(\.description) ?? "" }))
+            }
+        }
+        let stages = instances.map(\.stage)
+        if Set(stages).count > 1 { add("stage", .strings(stages)) }
+
+        var status = gatherer.points.map { gatherer.failures[$0] != nil ? "failed" : "" }
+        var stop = [String](repeating: "", count: count)
+        var steps = [Double](repeating: .nan, count: count), rates = [Double](repeating: .nan, count: count)
+        let metricNames = gatherer.metricNames
+        var metrics = [[Double]](repeating: [Double](repeating: .nan, count: count), count: metricNames.count)
+        try gatherer.forEachBatch { record, rows in
+            let columnOf = record.metricNames.map { metricNames.firstIndex(of: $0)! }
+            for (output, row) in rows {
+                status[output] = record.status[row]
+                stop[output] = record.stop[row]
+                steps[output] = record.steps[row]
+                rates[output] = record.learningRates[row]
+                for (index, column) in columnOf.enumerated() { metrics[column][output] = record.metrics[row][index] }
+            }
+            try visit?(record, rows)
+        }
+        add("status", .strings(status))
+        add("stop", .strings(stop))
+        add("steps", .numbers(steps))
+        add("lr", .numbers(rates))
+        for (index, name) in metricNames.enumerated() { add(name, .numbers(metrics[index])) }
+    }
+
+    private mutating func add(_ name: String, _ column: Column) {
+        names.append(name)
+        columns.append(column)
+    }
+}

@@ -1,0 +1,389 @@
+import Foundation
+import HDF5
+import Learning
+import LinearAlgebra
+import Pipeline
+import struct Data.RandomStream
+import struct Data.DataError
+
+/// Runs a plan: works out what is stale, schedules the units on Dispatch,
+/// executes them into the cache, and writes the outputs.
+///
+/// Threads: every unit runs on one BLAS thread and `jobs` units run at once.
+/// OpenBLAS's AVX-512 kernels give results that change with the thread count,
+/// so regime never varies it: results are the same for any --jobs, any
+/// --shard and any machine with the same BLAS kernels.
+public final class Runner: @unchecked Sendable {
+    public let plan: Plan
+    public let options: RunOptions
+    public let cache: Cache
+    let observer: (any ProgressObserver)?
+    private let context: ExecutionContext
+    private let state = NSLock()
+    private var artifacts: [Int: Artifact] = [:]
+    private var failures: [StageFailure] = []
+    private var failedPoints: [Int: String] = [:]
+    private var cancelled = false
+    private var scheduler: Scheduler?
+    private var pointsDone = 0, unitsDone = 0, pointsTotal = 0, unitsTotal = 0
+    private var succeededInstances: [Int] = []
+    private var report = RunReport(upToDate: false)
+    private var trace: FileHandle?
+    private let clock = ContinuousClock()
+    private let started: ContinuousClock.Instant
+
+    public init(plan: Plan, options: RunOptions, observer: (any ProgressObserver)? = nil) {
+        self.plan = plan
+        self.options = options
+        self.observer = observer
+        cache = Cache(root: options.cacheDirectory ?? plan.spec.directory + "/.regime")
+        let flag = CancellationFlag()
+        context = ExecutionContext(spec: plan.spec, locking: options.locking, cancelled: { flag.isSet })
+        self.flag = flag
+        started = ContinuousClock().now
+    }
+
+    private let flag: CancellationFlag
+
+    /// What a run would do now, and why (for --dry-run and --question). Reads the
+    /// cache, writes nothing, takes no lock.
+    public func preview() -> [PlannedEntry] {
+        let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
+        return work.reasons.keys.sorted().map { index in
+            let instance = plan.instances[index]
+            return PlannedEntry(stage: instance.stage, op: plan.spec.stage(instance.stage)!.operation.name,
+                                identity: instance.identity, reason: work.reasons[index]!)
+        }
+    }
+
+    /// Stops the run: no new unit starts, training batches stop at their next
+    /// check, and the run reports itself interrupted. Safe from any thread.
+    public func interrupt() {
+        flag.set()
+        state.lock()
+        cancelled = true
+        let scheduler = self.scheduler
+        state.unlock()
+        scheduler?.stop()
+    }
+
+    public func run() throws -> RunReport {
+        let lock = try cache.lock(shared: options.shard != nil)
+        defer { lock.release() }
+        if options.shard == nil { cache.removeTemporaries() }
+        BLAS.threadCount = 1
+        let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
+        let units = work.units
+        if units.isEmpty {
+            log("regime: \(plan.spec.name): up to date")
+            return RunReport(upToDate: true)
+        }
+        if let path = options.tracePath {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+            trace = FileHandle(forWritingAtPath: path)
+        }
+        defer { try? trace?.close() }
+        pointsTotal = units.reduce(0) { if case .batch(_, let points) = $1.work { return $0 + points.count } else { return $0 } }
+        unitsTotal = units.count
+        let jobs = max(1, min(options.jobs, units.count))
+        let batches = units.filter { if case .batch = $0.work { return true } else { return false } }.count
+        let instances = units.filter { if case .instance = $0.work { return true } else { return false } }.count
+        let outputs = units.count - batches - instances
+        var parts: [String] = []
+        if pointsTotal > 0 { parts.append("\(pointsTotal) fit point\(pointsTotal == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es")") }
+        if instances > 0 { parts.append("\(instances) data/reference instance\(instances == 1 ? "" : "s")") }
+        if outputs > 0 { parts.append("\(outputs) output\(outputs == 1 ? "" : "s")") }
+        log("regime: \(plan.spec.name): " + parts.joined(separator: ", ") + "; \(jobs) job\(jobs == 1 ? "" : "s") × 1 BLAS thread ("
+            + Runner.blasDescription + ")")
+        emitProgress()
+
+        let scheduler = Scheduler(dependencies: units.map(\.dependencies), jobs: jobs, keepGoing: options.keepGoing) { unit in
+            if case .gather = units[unit].work { return true }
+            return false
+        }
+        state.lock()
+        self.scheduler = scheduler
+        let stopAlready = cancelled
+        state.unlock()
+        if stopAlready { scheduler.stop() }
+        let outcomes = scheduler.run { [self] unit, failedInputs in
+            try execute(units[unit], failedInputs: failedInputs.map { units[$0] })
+        }
+        state.lock()
+        report.skipped = outcomes.filter { if case .skipped = $0 { return true } else { return false } }.count
+        report.failures = failures
+        report.interrupted = cancelled
+        report.batches = batches
+        report.seconds = (clock.now - started).seconds
+        let succeeded = succeededInstances
+        let result = report
+        state.unlock()
+
+        if !result.interrupted {
+            if let shard = options.shard {
+                if result.failures.isEmpty {
+                    let planKey = ContentKey.hash(plan.instances.map(\.key).joined(separator: "\n"))
+                    try? cache.write("shard \(shard.index) of \(shard.count): \(result.pointsTrained) points in \(result.batches) batches, \(String(format: "%.1f", result.seconds)) s\n",
+                                     to: cache.path("shards/\(planKey.prefix(16))-\(shard.index)-of-\(shard.count)"))
+                }
+            }
+            saveState(succeeded)
+        }
+        return result
+    }
+
+    /// "OpenBLAS 0.3.21, Haswell kernels", from OpenBLAS's build configuration.
+    static var blasDescription: String {
+        let words = BLAS.configuration.split(separator: " ").map(String.init)
+        let library = words.prefix(2).joined(separator: " ")
+        // The word after the build flags (all upper case) is the core type.
+        let core = words.dropFirst(2).first { word in word.contains(where: \.isLowercase) && !word.contains("=") }
+        return library + (core.map { ", \($0) kernels" } ?? "")
+    }
+
+    // MARK: Units
+
+    private func execute(_ unit: WorkPlan.Unit, failedInputs: [WorkPlan.Unit]) throws {
+        if flag.isSet { throw CancellationError() }
+        let start = (clock.now - started).seconds
+        var kind = "", stage = "", points = 0
+        do {
+            switch unit.work {
+            case .instance(let index):
+                kind = "instance"
+                stage = plan.instances[index].stage
+                try runInstance(index)
+            case .batch(let batch, let indices):
+                kind = "batch"
+                stage = batch.stage
+                points = indices.count
+                try runBatch(batch, points: indices)
+            case .gather(let index):
+                kind = "output"
+                stage = plan.instances[index].stage
+                try runGather(index)
+            }
+        } catch let error as StageFailure {
+            record(error, points: pointsOf(unit))
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as DataError {
+            let failure = StageFailure(identity: describe(unit), message: error.description, isInputError: true)
+            record(failure)
+            throw failure
+        } catch {
+            let failure = StageFailure(identity: describe(unit), message: "\(error)", isInputError: false)
+            record(failure, points: pointsOf(unit))
+            throw failure
+        }
+        let end = (clock.now - started).seconds
+        if let trace {
+            let line = "{\"unit\":\(unit.id),\"kind\":\"\(kind)\",\"stage\":\"\(stage)\",\"points\":\(points),\"dependencies\":\(unit.dependencies),\"start\":\(start),\"end\":\(end)}\n"
+            state.lock()
+            trace.write(Data(line.utf8))
+            state.unlock()
+        }
+        state.lock()
+        unitsDone += 1
+        state.unlock()
+        emitProgress()
+    }
+
+    private func pointsOf(_ unit: WorkPlan.Unit) -> [Int] {
+        if case .batch(_, let points) = unit.work { return points }
+        return []
+    }
+
+    private func describe(_ unit: WorkPlan.Unit) -> String {
+        switch unit.work {
+        case .instance(let index), .gather(let index): return plan.instances[index].identity
+        case .batch(let batch, let points):
+            return "\(batch.stage) batch \(batch.index + 1) (\(points.count) point\(points.count == 1 ? "" : "s"), first \(plan.instances[points[0]].identity))"
+        }
+    }
+
+    private func record(_ failure: StageFailure, points: [Int] = []) {
+        state.lock()
+        failures.append(failure)
+        for point in points { failedPoints[point] = failure.message }
+        state.unlock()
+        emitProgress()
+    }
+
+    private func artifact(_ index: Int) throws -> Artifact {
+        state.lock()
+        if let artifact = artifacts[index] {
+            state.unlock()
+            return artifact
+        }
+        state.unlock()
+        let loaded = try cache.loadArtifact(key: plan.instances[index].key, locking: options.locking)
+        state.lock()
+        artifacts[index] = loaded
+        state.unlock()
+        return loaded
+    }
+
+    private func runInstance(_ index: Int) throws {
+        let instance = plan.instances[index]
+        guard let operation = plan.spec.stage(instance.stage)!.operation as? any InstanceOperation else {
+            preconditionFailure("\(instance.stage) is not an instance op")
+        }
+        var inputs: [String: [Artifact]] = [:]
+        for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
+        let artifact = try operation.run(instance, inputs: inputs, context: context)
+        try cache.save(artifact, key: instance.key, locking: options.locking)
+        state.lock()
+        artifacts[index] = artifact
+        succeededInstances.append(index)
+        report.instancesComputed += 1
+        state.unlock()
+    }
+
+    private func runBatch(_ batch: WorkPlan.FitBatch, points: [Int]) throws {
+        let instances = points.map { plan.instances[$0] }
+        guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
+        let references = try batch.compare.map { try artifact($0).references! }
+        let specs = instances.map { FitOp.fitSpec($0.parameters) }
+        var fixed: [(name: String, weights: [Double])] = []
+        var matchedKinds: [MatchedReference] = []
+        for reference in references {
+            for entry in reference.fixed where !fixed.contains(where: { $0.name == entry.name }) { fixed.append(entry) }
+            for kind in reference.matched where !matchedKinds.contains(kind) { matchedKinds.append(kind) }
+        }
+        // Matched references: one solution per point, computed once per value.
+        var matched: [(name: String, weights: [[Double]])] = []
+        do {
+            for kind in matchedKinds {
+                var solved: [Double: [Double]] = [:]
+                var perPoint: [[Double]] = []
+                for spec in specs {
+                    let parameter = kind == .ridge ? spec.penalty.l2 : spec.initScale
+                    if solved[parameter] == nil {
+                        if kind == .ridge {
+                            solved[parameter] = try Ridge.solve(data.train.x, data.train.y, lambda: parameter)
+                        } else {
+                            solved[parameter] = try QAlpha.solve(data.train.x, data.train.y, alpha: parameter)
+                        }
+                    }
+                    perPoint.append(solved[parameter]!)
+                }
+                matched.append((kind.rawValue, perPoint))
+            }
+        } catch {
+            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1)", message: "\(error)", isInputError: false)
+        }
+        let problem = FitProblem(train: data.train, test: data.test, references: fixed, perPointReferences: matched)
+        let trainer: Trainer
+        do {
+            trainer = try Trainer(problem: problem, points: specs, initStreams: instances.map { context.stream(for: $0) },
+                                  orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel))
+        } catch {
+            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
+                               message: "\(error)", isInputError: false)
+        }
+        let flag = self.flag
+        trainer.cancellation = { flag.isSet }
+        var reported = 0
+        let output = trainer.run { [self] finished in
+            state.lock()
+            pointsDone += finished - reported
+            state.unlock()
+            reported = finished
+            emitProgress()
+        }
+        if output.cancelled { throw CancellationError() }
+        let record = FitBatchRecord(
+            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
+            metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
+            weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
+            status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
+            steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
+            seconds: output.results.map(\.seconds),
+            trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
+            truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
+        let key = ContentKey.hash(instances.map(\.key).joined(separator: "\n"))
+        try record.save(to: cache.batchPath(key), cache: cache, locking: options.locking)
+        for (row, instance) in instances.enumerated() {
+            try cache.write("\(key) \(row)\n", to: cache.pointerPath(instance.key))
+        }
+        state.lock()
+        succeededInstances += points
+        report.pointsTrained += points.count
+        state.unlock()
+    }
+
+    private func runGather(_ index: Int) throws {
+        let instance = plan.instances[index]
+        guard let operation = plan.spec.stage(instance.stage)!.operation as? any GatherOperation else {
+            preconditionFailure("\(instance.stage) is not a gathering op")
+        }
+        state.lock()
+        let failed = failedPoints
+        state.unlock()
+        let inputs = Set(instance.inputs.flatMap(\.instances))
+        var missing: [Int: String] = [:]
+        for point in inputs where cache.pointer(plan.instances[point].key) == nil {
+            missing[point] = failed[point] ?? "not trained (an input failed)"
+        }
+        let output = WorkPlan.outputPath(instance, plan.spec)
+        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, locking: options.locking, failures: missing)
+        try operation.run(instance, gatherer: gatherer, output: output, context: context)
+        // An output holding failed points is rewritten by the next run.
+        if missing.isEmpty { try cache.recordOutput(output, key: instance.key) }
+        state.lock()
+        report.outputsWritten.append(output)
+        if missing.isEmpty { succeededInstances.append(index) }
+        state.unlock()
+    }
+
+    // MARK: Reporting
+
+    private func log(_ line: String) { observer?.handle(.log(line)) }
+
+    private func emitProgress() {
+        state.lock()
+        let event = RunEvent.progress(pointsDone: pointsDone, pointsTotal: pointsTotal, unitsDone: unitsDone,
+                                      unitsTotal: unitsTotal, failures: failures.count)
+        state.unlock()
+        observer?.handle(event)
+    }
+
+    /// Records the key parts of what ran, for later --dry-run reasons. Writes a
+    /// stage's state file only when it changes.
+    private func saveState(_ ran: [Int]) {
+        guard options.shard == nil, !ran.isEmpty else { return }
+        var byStage: [String: [Int]] = [:]
+        for index in ran { byStage[plan.instances[index].stage, default: []].append(index) }
+        for (stage, indices) in byStage {
+            var state = RunState.load(cache, stage: stage) ?? RunState(instances: [:])
+            let before = state
+            for index in indices { state.instances[plan.instances[index].identity] = plan.instances[index].parts }
+            if state != before { try? state.save(cache, stage: stage) }
+        }
+    }
+}
+
+/// A flag set once, read from any thread.
+final class CancellationFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+    var isSet: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+    func set() {
+        lock.lock()
+        value = true
+        lock.unlock()
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (whole, attoseconds) = components
+        return Double(whole) + Double(attoseconds) * 1e-18
+    }
+}

@@ -1,0 +1,224 @@
+import Foundation
+import Learning
+import Pipeline
+
+/// What a run must do, derived from the plan and the cache: which instances
+/// are stale and why, how stale fit points train in batches, and the units of
+/// work with their dependencies.
+///
+/// Fit points are grouped by their data instance, compared references and
+/// batch structure (`FitSpec.BatchKey`; for SGD also `rep`, which picks the
+/// minibatch order) in point order, and each group is cut into near-equal
+/// batches of at most `batch_width` points. This depends on the pipeline alone —
+/// never on --jobs, --shard, timing or what is cached — so a batch always holds
+/// the same points and trains bit-identically. A batch unit trains those of its
+/// points that are stale (all of them, unless the pipeline changed).
+struct WorkPlan {
+    struct FitBatch {
+        let index: Int
+        let stage: String
+        let points: [Int]
+        let data: Int
+        let compare: [Int]
+        /// The order stream label shared by the batch (SGD).
+        let orderLabel: String
+    }
+
+    enum Work {
+        case instance(Int)
+        case batch(FitBatch, points: [Int])
+        case gather(Int)
+    }
+
+    struct Unit {
+        let id: Int
+        let work: Work
+        var dependencies: [Int]
+    }
+
+    let plan: Plan
+    private(set) var units: [Unit] = []
+    /// Every batch of the plan, stale or not, in plan order (shards pick from these).
+    private(set) var batches: [FitBatch] = []
+    /// Instance index → why it must run, for every instance that must.
+    private(set) var reasons: [Int: String] = [:]
+    private(set) var mustRun: Set<Int> = []
+
+    init(plan: Plan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) {
+        self.plan = plan
+        let instances = plan.instances
+        let spec = plan.spec
+        batches = WorkPlan.batches(plan)
+        var batchOfPoint: [Int: Int] = [:]
+        for batch in batches { for point in batch.points { batchOfPoint[point] = batch.index } }
+
+        // Which stages are forced: those named, and the outputs anywhere below
+        // them (rewritten so that they reflect the recomputation).
+        var forced = force
+        var below = force
+        for stage in spec.topologicalOrder where stage.inputIDs.contains(where: below.contains) {
+            below.insert(stage.id)
+            if stage.operation.gathers { forced.insert(stage.id) }
+        }
+        var states: [String: RunState] = [:]
+        for stage in spec.stages { states[stage.id] = RunState.load(cache, stage: stage.id) }
+        func stateReason(_ instance: StageInstance) -> String {
+            RunState.reason(now: instance.parts, before: states[instance.stage]?.instances[instance.identity])
+        }
+
+        // 1. What is already done.
+        var cached = [Bool](repeating: false, count: instances.count)
+        var gatherReasons: [Int: String] = [:]
+        for instance in instances {
+            let operation = spec.stage(instance.stage)!.operation
+            if forced.contains(instance.stage) { continue }
+            if operation.gathers {
+                let output = WorkPlan.outputPath(instance, spec)
+                guard let record = cache.outputRecord(for: output) else {
+                    gatherReasons[instance.index] = FileManager.default.fileExists(atPath: output)
+                        ? "output not written through this cache" : "output missing"
+                    continue
+                }
+                guard let current = OutputRecord.current(of: output, key: instance.key) else {
+                    gatherReasons[instance.index] = "output missing"
+                    continue
+                }
+                if record.key != instance.key {
+                    gatherReasons[instance.index] = stateReason(instance)
+                } else if current != record {
+                    gatherReasons[instance.index] = "output modified since regime wrote it"
+                } else {
+                    cached[instance.index] = true
+                }
+            } else if operation.output == .fits {
+                cached[instance.index] = cache.pointer(instance.key) != nil
+            } else {
+                cached[instance.index] = cache.hasObject(instance.key)
+            }
+        }
+
+        // 2. What must run: targets that are not done, and what they need.
+        let consumed = Set(spec.stages.flatMap(\.inputIDs))
+        var targets: [Int] = []
+        if let shard {
+            for batch in batches where batch.index % shard.count == shard.index - 1 { targets += batch.points }
+        } else {
+            for instance in instances {
+                let stage = spec.stage(instance.stage)!
+                if stage.operation.gathers || stage.operation.output == .fits || !consumed.contains(stage.id) {
+                    targets.append(instance.index)
+                }
+            }
+        }
+        var must = Set<Int>()
+        func require(_ index: Int) {
+            if must.contains(index) || cached[index] { return }
+            must.insert(index)
+            for slot in instances[index].inputs {
+                let gathering = spec.stage(instances[index].stage)!.operation.gathers
+                for input in slot.instances where !gathering { require(input) }
+            }
+        }
+        // Forced stages run whatever else is cached.
+        if shard == nil {
+            for instance in instances where forced.contains(instance.stage) && !spec.stage(instance.stage)!.operation.gathers {
+                targets.append(instance.index)
+            }
+        }
+        for target in targets where !spec.stage(instances[target].stage)!.operation.gathers { require(target) }
+        // An output is rewritten when it is stale or any of its points runs.
+        for target in targets where spec.stage(instances[target].stage)!.operation.gathers {
+            let inputs = instances[target].inputs.flatMap(\.instances)
+            for input in inputs where !cached[input] { require(input) }
+            if !cached[target] || inputs.contains(where: must.contains) {
+                must.insert(target)
+                if cached[target] { gatherReasons[target] = "input changed" }
+            }
+        }
+        mustRun = must
+        for index in must.sorted() {
+            let instance = instances[index]
+            if forced.contains(instance.stage) {
+                reasons[index] = "forced (--force)"
+            } else if let reason = gatherReasons[index] {
+                reasons[index] = reason
+            } else {
+                reasons[index] = stateReason(instance)
+            }
+        }
+
+        // 3. Units: one per stale data or reference instance, one per batch with
+        // stale points, one per stale output; dependencies on what they read.
+        var unitOf: [Int: Int] = [:]  // instance → unit
+        for instance in instances where must.contains(instance.index) && !spec.stage(instance.stage)!.operation.gathers {
+            let operation = spec.stage(instance.stage)!.operation
+            if operation.output == .fits { continue }
+            unitOf[instance.index] = units.count
+            units.append(Unit(id: units.count, work: .instance(instance.index),
+                              dependencies: instance.inputs.flatMap(\.instances).compactMap { unitOf[$0] }))
+        }
+        for batch in batches {
+            let stale = batch.points.filter(must.contains)
+            guard !stale.isEmpty else { continue }
+            let id = units.count
+            for point in stale { unitOf[point] = id }
+            units.append(Unit(id: id, work: .batch(batch, points: stale),
+                              dependencies: ([batch.data] + batch.compare).compactMap { unitOf[$0] }))
+        }
+        for instance in instances where must.contains(instance.index) && spec.stage(instance.stage)!.operation.gathers {
+            let dependencies = Set(instance.inputs.flatMap(\.instances).compactMap { unitOf[$0] })
+            units.append(Unit(id: units.count, work: .gather(instance.index), dependencies: dependencies.sorted()))
+        }
+    }
+
+    /// The output file of a write or export instance, resolved.
+    static func outputPath(_ instance: StageInstance, _ spec: PipelineSpec) -> String {
+        let path = instance.parameters["path"]?.string ?? ""
+        if path.hasPrefix("/") || spec.directory == "." { return path }
+        return spec.directory + "/" + path
+    }
+
+    /// Every fit batch of the plan (see the type's documentation).
+    static func batches(_ plan: Plan) -> [FitBatch] {
+        var batches: [FitBatch] = []
+        for stage in plan.spec.stages where stage.operation.output == .fits {
+            var groups: [(key: String, points: [Int])] = []
+            var groupIndex: [String: Int] = [:]
+            for instance in plan.instances(of: stage.id) {
+                let fit = FitOp.fitSpec(instance.parameters)
+                var key = "\(instance.inputs("input"))|\(instance.inputs("compare"))|\(fit.batchKey)"
+                if case .sgd = fit.method {
+                    key += "|" + instance.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()
+                }
+                if let index = groupIndex[key] {
+                    groups[index].points.append(instance.index)
+                } else {
+                    groupIndex[key] = groups.count
+                    groups.append((key, [instance.index]))
+                }
+            }
+            for group in groups {
+                let count = group.points.count
+                let pieces = (count + plan.spec.batchWidth - 1) / plan.spec.batchWidth
+                var start = 0
+                for piece in 0..<pieces {
+                    let size = count / pieces + (piece < count % pieces ? 1 : 0)
+                    let points = Array(group.points[start..<(start + size)])
+                    start += size
+                    let first = plan.instances[points[0]]
+                    let data = first.inputs("input")[0]
+                    let order = "\(stage.id)/order/" + plan.instances[data].streamLabel + "/"
+                        + first.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()
+                    batches.append(FitBatch(index: batches.count, stage: stage.id, points: points, data: data,
+                                            compare: first.inputs("compare"), orderLabel: order))
+                }
+            }
+        }
+        return batches
+    }
+}
+
+/// The number of fit batches a plan trains in (for `regime check`).
+public func planBatchCount(_ plan: Plan) -> Int {
+    WorkPlan.batches(plan).count
+}

@@ -1,0 +1,79 @@
+import Engine
+import Foundation
+
+/// Shows a run's progress on stderr: on a terminal one live line (points done
+/// of total, rate, ETA, failures), rewritten at most ten times a second; when
+/// not on a terminal (Slurm logs, make output) a plain line every few seconds.
+final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
+    private let lock = NSLock()
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private let start = Date()
+    private var lastDraw = Date.distantPast
+    private var liveLineShown = false
+    private var last: (done: Int, total: Int, units: Int, unitsTotal: Int, failures: Int) = (0, 0, 0, 0, 0)
+    private let quiet: Bool
+    private let interval: TimeInterval
+
+    init(quiet: Bool) {
+        self.quiet = quiet
+        interval = terminal ? 0.1 : 5
+    }
+
+    func handle(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch event {
+        case .log(let line):
+            clearLiveLine()
+            if !quiet { writeStderr(line + "\n") }
+        case .progress(let done, let total, let units, let unitsTotal, let failures):
+            last = (done, total, units, unitsTotal, failures)
+            guard !quiet, Date().timeIntervalSince(lastDraw) >= interval || units == unitsTotal else { return }
+            lastDraw = Date()
+            let line = render()
+            if terminal {
+                writeStderr("\r\u{1B}[K" + line)
+                liveLineShown = true
+            } else if units < unitsTotal, units > 0 || done > 0 {
+                writeStderr(line + "\n")
+            }
+        }
+    }
+
+    /// Ends the live line (before the final report).
+    func finish() {
+        lock.lock()
+        clearLiveLine()
+        lock.unlock()
+    }
+
+    private func clearLiveLine() {
+        if liveLineShown {
+            writeStderr("\r\u{1B}[K")
+            liveLineShown = false
+        }
+    }
+
+    private func render() -> String {
+        let elapsed = Date().timeIntervalSince(start)
+        var line = "[\(last.done)/\(last.total) points, \(last.units)/\(last.unitsTotal) units]"
+        if last.done > 0, elapsed > 0 {
+            let rate = Double(last.done) / elapsed
+            line += String(format: " %.1f points/s", rate)
+            if last.done < last.total { line += ", ETA " + ProgressPrinter.duration(Double(last.total - last.done) / rate) }
+        }
+        line += ", " + ProgressPrinter.duration(elapsed) + " elapsed"
+        if last.failures > 0 { line += ", \(last.failures) failed" }
+        return line
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let total = Int(seconds.rounded())
+        return total >= 3600 ? String(format: "%d:%02d:%02d", total / 3600, total % 3600 / 60, total % 60)
+            : String(format: "%d:%02d", total / 60, total % 60)
+    }
+}
+
+func writeStderr(_ text: String) {
+    FileHandle.standardError.write(Data(text.utf8))
+}
