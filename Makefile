@@ -24,15 +24,18 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
+# The default study: the kernel-to-rich transition (about half a minute here).
 run: release
-	$(RELEASE) --help
+	$(RELEASE) run pipelines/kernel-rich.yaml
+	@echo "results: results/kernel-rich.h5"
 
 clean:
 	rm -rf .build .regime results data/diabetes.h5
 
 # Benchmarks: regime next to the bare dgemm it calls and to NumPy and JAX peers,
 # in one session, with ratios (bench/report.py).
-bench: deps
+bench: deps release
 	$(SWIFT) build -c release --product regime-bench
 	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	.venv/bin/python bench/engine.py
 	.venv/bin/python bench/report.py

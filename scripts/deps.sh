@@ -5,13 +5,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools)
+packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools graphviz)
 
 missing_system() {
     command -v pkg-config >/dev/null || return 0
     pkg-config --exists hdf5-serial openblas lapacke || return 0
     [ -f /usr/include/glpk.h ] || return 0
     command -v h5dump >/dev/null || return 0
+    command -v dot >/dev/null || return 0
     return 1
 }
 

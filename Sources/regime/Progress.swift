@@ -3,7 +3,8 @@ import Foundation
 
 /// Shows a run's progress on stderr: on a terminal one live line (points done
 /// of total, rate, ETA, failures), rewritten at most ten times a second; when
-/// not on a terminal (Slurm logs, make output) a plain line every few seconds.
+/// not on a terminal (Slurm logs, make output) a plain line every five seconds
+/// (REGIME_PROGRESS_INTERVAL seconds, when set).
 final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
     private let lock = NSLock()
     private let terminal = isatty(STDERR_FILENO) == 1
@@ -16,7 +17,8 @@ final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
 
     init(quiet: Bool) {
         self.quiet = quiet
-        interval = terminal ? 0.1 : 5
+        interval = terminal ? 0.1
+            : ProcessInfo.processInfo.environment["REGIME_PROGRESS_INTERVAL"].flatMap(Double.init) ?? 5
     }
 
     func handle(_ event: RunEvent) {
@@ -35,7 +37,7 @@ final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
                 writeStderr("\r\u{1B}[K" + line)
                 liveLineShown = true
             } else if units < unitsTotal, units > 0 || done > 0 {
-                writeStderr(line + "\n")
+                writeStderr("regime: " + line + "\n")
             }
         }
     }

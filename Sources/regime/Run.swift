@@ -133,17 +133,21 @@ struct Run: ParsableCommand {
         var parts: [String] = []
         if report.pointsTrained > 0 { parts.append("trained \(report.pointsTrained) point\(report.pointsTrained == 1 ? "" : "s") in \(report.batches) batch\(report.batches == 1 ? "" : "es")") }
         if report.instancesComputed > 0 { parts.append("computed \(report.instancesComputed) instance\(report.instancesComputed == 1 ? "" : "s")") }
-        parts.append(String(format: "%.1f s", report.seconds))
+        if !quiet && !parts.isEmpty {
+            writeStderr("regime: " + parts.joined(separator: ", ") + String(format: " (%.1f s)", report.seconds) + "\n")
+        }
         if !quiet {
-            writeStderr("regime: " + parts.joined(separator: ", ") + "\n")
             for output in report.outputsWritten { writeStderr("regime: wrote \(output)\n") }
         }
         if report.interrupted {
             writeStderr("regime: interrupted; what finished is cached, and the next run continues from there\n")
         }
-        if !report.failures.isEmpty || report.skipped > 0 {
-            writeStderr("regime: \(report.failures.count) failed, \(report.skipped) not run:\n")
-            for failure in report.failures { writeStderr("  \(failure.description)\n") }
+        for failure in report.failures where !report.interrupted || !failure.message.contains("CancellationError") {
+            writeStderr("regime: error: \(failure.description)\n")
+        }
+        if report.skipped > 0 {
+            writeStderr("regime: \(report.skipped) unit\(report.skipped == 1 ? "" : "s") not run"
+                        + (report.interrupted ? "" : " (an input failed\(keepGoing ? "" : "; --keep-going runs what does not depend on it"))") + "\n")
         }
     }
 }

@@ -113,7 +113,6 @@ public final class Runner: @unchecked Sendable {
         report.skipped = outcomes.filter { if case .skipped = $0 { return true } else { return false } }.count
         report.failures = failures
         report.interrupted = cancelled
-        report.batches = batches
         report.seconds = (clock.now - started).seconds
         let succeeded = succeededInstances
         let result = report
@@ -311,6 +310,7 @@ public final class Runner: @unchecked Sendable {
         state.lock()
         succeededInstances += points
         report.pointsTrained += points.count
+        report.batches += 1
         state.unlock()
     }
 

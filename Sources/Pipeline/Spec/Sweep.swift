@@ -83,7 +83,8 @@ public struct Sweep: Sendable, Equatable {
         case "linspace", "logspace":
             guard third.rounded() == third, third >= 1 else { return .failure(.count(third)) }
             let n = Int(third)
-            let linear = (0..<n).map { n == 1 ? a : a + (b - a) * Double($0) / Double(n - 1) }
+            // The last value is the stop exactly, as NumPy's linspace makes it.
+            let linear = (0..<n).map { n == 1 ? a : $0 == n - 1 ? b : a + (b - a) * Double($0) / Double(n - 1) }
             return .success(kind == "linspace" ? linear : linear.map { pow(10, $0) })
         default:
             guard third != 0, third.isFinite else { return .failure(.step) }

@@ -1,0 +1,45 @@
+import Foundation
+import TestSupport
+
+/// A temporary directory holding a copy of a fixture pipeline, where tests run
+/// the built `regime` as a user would.
+struct Workspace {
+    let directory: TemporaryDirectory
+    let pipeline: String
+
+    init(_ fixture: String = "sweep.yaml", label: String = "engine") throws {
+        directory = try TemporaryDirectory(label)
+        pipeline = directory.file("pipeline.yaml")
+        try FileManager.default.copyItem(atPath: Paths.repository("Tests/Fixtures/pipelines/\(fixture)").path, toPath: pipeline)
+    }
+
+    func path(_ relative: String) -> String { directory.file(relative) }
+
+    /// Runs `regime <command> pipeline.yaml <arguments>` in the workspace.
+    @discardableResult
+    func regime(_ command: String = "run", _ arguments: [String] = []) throws -> ProcessResult {
+        try Subprocess.regime([command, pipeline] + arguments, currentDirectory: directory.path)
+    }
+
+    /// The units a traced run executed.
+    func trace(_ file: String) throws -> [TraceEntry] {
+        let text = (try? String(contentsOfFile: path(file), encoding: .utf8)) ?? ""
+        return try text.split(separator: "\n").map { try JSONDecoder().decode(TraceEntry.self, from: Data($0.utf8)) }
+    }
+
+    /// Every dataset of two results files compared bit for bit (by h5py).
+    static func differences(_ a: String, _ b: String) throws -> (datasets: Int, different: [String]) {
+        let result = try Python.json("h5_compare.py", [a, b])
+        return (result["datasets"] as? Int ?? 0, result["different"] as? [String] ?? ["(no answer)"])
+    }
+}
+
+struct TraceEntry: Decodable {
+    var unit: Int
+    var kind: String
+    var stage: String
+    var points: Int
+    var dependencies: [Int]
+    var start: Double
+    var end: Double
+}

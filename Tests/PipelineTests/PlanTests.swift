@@ -1,0 +1,167 @@
+import Engine
+import Pipeline
+import Testing
+import TestSupport
+
+/// Sweeps, point propagation and content keys, on pipelines given as text.
+@Suite("sweeps and plans")
+struct PlanTests {
+    func plan(_ text: String, overrides: [String] = []) throws -> Plan {
+        let spec = try PipelineLoader(registry: regimeOperations).parse(text: text, path: "test.yaml", directory: nil,
+                                                                       overrides: overrides)
+        return try Plan(spec)
+    }
+
+    let base = """
+    seed: 5
+    stages:
+      data:
+        op: synthesize
+        n: 40
+        d: 60
+        sweep:
+          noise: [0, 0.5]
+      split: {op: split, input: data, test: 10}
+      refs: {op: reference, input: split, solutions: [min_l2]}
+      fit:
+        op: fit
+        input: split
+        compare: refs
+        model: diagonal
+        sweep:
+          init_scale: {logspace: [-2, 0, 3]}
+          l2: [0, 1.0e-3]
+      results: {op: write, input: fit, path: r.h5}
+    """
+
+    @Test("points propagate downstream: a fit runs per data point times its own sweep, in declaration order")
+    func propagation() throws {
+        let plan = try plan(base)
+        let fits = plan.instances(of: "fit")
+        #expect(fits.count == 12)
+        #expect(fits.map { $0.coordinates.map(\.name) }.allSatisfy { $0 == ["noise", "init_scale", "l2"] })
+        // The first axis varies slowest: noise, then init_scale, then l2.
+        #expect(fits.prefix(4).map { $0.coordinates.map(\.value.canonical) } == [
+            ["0", "0.01", "0"], ["0", "0.01", "0.001"], ["0", "0.1", "0"], ["0", "0.1", "0.001"],
+        ])
+        #expect(fits[6].coordinates[0].value == .number(0.5))
+        // The swept values are in the parameters; nested keys by their path.
+        #expect(fits[3].parameters["init_scale"] == .number(0.1))
+        #expect(fits[3].parameters["l2"] == .number(0.001))
+        // compare: pairs each fit with the refs instance of its own data point.
+        for fit in fits {
+            let refs = plan.instances[fit.inputs("compare")[0]]
+            #expect(refs.coordinates == Array(fit.coordinates.prefix(1)))
+        }
+        // The write gathers every point.
+        #expect(plan.instances(of: "results")[0].inputs("input") == fits.map(\.index))
+    }
+
+    @Test("linspace, logspace, range, zip, repeat and dotted keys")
+    func generators() throws {
+        let plan = try plan("""
+        stages:
+          data:
+            op: synthesize
+            n: 40
+            d: 60
+          fit:
+            op: fit
+            input: data
+            sweep:
+              optimizer.lr: {linspace: [0.1, 0.3, 3]}
+              zip:
+                l2: {range: [0, 0.3, 0.1]}
+                l1: [1, 2, 3]
+              repeat: 2
+        """)
+        let fits = plan.instances(of: "fit")
+        #expect(fits.count == 3 * 3 * 2)
+        #expect(fits[0].coordinates.map(\.name) == ["optimizer.lr", "l2", "l1", "rep"])
+        let lrs = Set(fits.map { $0.parameters[path: "optimizer.lr"]!.number! })
+        #expect(lrs == [0.1, 0.2, 0.3])
+        #expect(fits.map { $0.coordinates[1].value.number! }.prefix(6) == [0, 0, 0.1, 0.1, 0.2, 0.2])
+        #expect(fits.map { $0.coordinates[2].value.number! }.prefix(6) == [1, 1, 2, 2, 3, 3])
+        #expect(fits.map { $0.coordinates[3].value.number! }.prefix(4) == [0, 1, 0, 1])
+        // Repeats differ only in their random stream, which enters the key of a fit.
+        #expect(fits[0].key != fits[1].key)
+        #expect(fits[0].parameters == fits[1].parameters)
+        let logspace = try self.plan("""
+        stages:
+          data: {op: synthesize, n: 10, d: 5, sweep: {noise: {logspace: [-2, 1, 4]}}}
+        """).instances(of: "data").map { $0.parameters["noise"]!.number! }
+        #expect(logspace == [0.01, 0.1, 1, 10])
+    }
+
+    @Test("k folds add a fold coordinate; a key swept by two stages is qualified by its stage")
+    func foldsAndNames() throws {
+        let plan = try plan("""
+        stages:
+          data: {op: synthesize, n: 40, d: 5, sweep: {repeat: 2}}
+          split: {op: split, input: data, folds: 3}
+          fit: {op: fit, input: split, sweep: {repeat: 2}}
+        """)
+        #expect(plan.instances(of: "split").count == 6)
+        #expect(plan.instances(of: "split").map { $0.coordinates.map(\.name) }.first == ["rep", "fold"])
+        #expect(plan.instances(of: "fit").first?.coordinates.map(\.name) == ["rep", "fold", "fit.rep"])
+    }
+
+    @Test("content keys: stable across runs and formatting, changed exactly where a value changes")
+    func keys() throws {
+        let first = try plan(base), second = try plan(base)
+        #expect(first.instances.map(\.key) == second.instances.map(\.key))
+        // The same values written differently give the same keys.
+        let reformatted = try plan(base.replacingOccurrences(of: "l2: [0, 1.0e-3]", with: "l2: [0.0, 0.001]")
+            .replacingOccurrences(of: "n: 40\n    d: 60", with: "d: 60\n    n: 40"))
+        #expect(reformatted.instances.map(\.key) == first.instances.map(\.key))
+        // One changed sweep value: its data instance and everything below it change, nothing else.
+        let changed = try plan(base, overrides: ["data.sweep.noise=[0, 0.7]"])
+        let differing = zip(first.instances, changed.instances).filter { $0.key != $1.key }.map { $0.0.identity }
+        #expect(differing.count == 1 + 1 + 1 + 6 + 1)
+        #expect(differing.allSatisfy { $0.contains("noise=0.5") || $0 == "results" })
+        // The seed changes the keys of ops that draw random numbers, not of deterministic ones.
+        let reseeded = try plan(base, overrides: ["seed=6"])
+        for (a, b) in zip(first.instances, reseeded.instances) {
+            let random = ["data", "split", "fit"].contains(a.stage)
+            #expect((a.key != b.key) == (random || a.stage == "refs" || a.stage == "results"), "\(a.identity)")
+        }
+        #expect(first.instances(of: "refs")[0].parts.stream == "")
+    }
+
+    @Test("values: one canonical form whatever the spelling")
+    func canonical() {
+        #expect(Value.number(1).canonical == "1")
+        #expect(Value.number(1e-4).canonical == "0.0001")
+        #expect(Value.number(0.1 + 0.2).canonical == "0.30000000000000004")
+        var map = ValueMap()
+        map["b"] = .number(2)
+        map["a"] = .list([.string("x\"y"), .bool(true), .null])
+        #expect(Value.map(map).canonical == "{\"a\":[\"x\\\"y\",true,null],\"b\":2}")
+        var nested = ValueMap()
+        nested[path: "optimizer.lr"] = .number(0.5)
+        #expect(nested[path: "optimizer.lr"] == .number(0.5))
+        #expect(nested["optimizer"]?.map?["lr"] == .number(0.5))
+    }
+
+    @Test("--set overrides reach nested keys, create missing ones, and replace sweeps")
+    func overrides() throws {
+        let plan = try plan(base, overrides: ["fit.optimizer.steps=7", "fit.sweep.l2=[0.5]", "seed=9", "data.truth.k=2"])
+        #expect(plan.spec.seed == 9)
+        #expect(plan.instances(of: "fit").count == 6)
+        #expect(plan.instances(of: "fit").allSatisfy { $0.parameters[path: "optimizer.steps"] == .number(7) })
+        #expect(plan.instances(of: "data")[0].parameters[path: "truth.k"] == .number(2))
+        #expect(plan.spec.overrides == ["fit.optimizer.steps=7", "fit.sweep.l2=[0.5]", "seed=9", "data.truth.k=2"])
+    }
+
+    @Test("a 1,000-point sweep plans quickly enough for check to be interactive")
+    func largeSweep() throws {
+        let plan = try plan("""
+        stages:
+          data: {op: synthesize, n: 40, d: 60}
+          fit: {op: fit, input: data, model: diagonal, sweep: {init_scale: {logspace: [-3, 0, 25]}, l2: {linspace: [0, 0.01, 40]}}}
+          results: {op: write, input: fit, path: r.h5}
+        """)
+        #expect(plan.instances(of: "fit").count == 1000)
+        #expect(Set(plan.instances.map(\.key)).count == plan.instances.count)
+    }
+}
