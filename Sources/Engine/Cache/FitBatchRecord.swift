@@ -62,6 +62,13 @@ struct FitBatchRecord {
         try cache.commit(temporary, to: path)
     }
 
+    /// The keys of the points a batch file holds, in row order.
+    static func pointKeys(at path: String) throws -> [String] {
+        let file = try File.open(path)
+        defer { try? file.close() }
+        return try file.openDataset("points").readStrings()
+    }
+
     static func load(from path: String, locking: FileLocking) throws -> FitBatchRecord {
         let file = try File.open(path, locking: locking)
         defer { try? file.close() }

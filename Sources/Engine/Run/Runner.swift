@@ -73,6 +73,9 @@ public final class Runner: @unchecked Sendable {
         if options.shard == nil { cache.removeTemporaries() }
         BLAS.threadCount = 1
         let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
+        for (batch, point, row) in work.recoverable {
+            try cache.write("\(batch) \(row)\n", to: cache.pointerPath(plan.instances[point].key))
+        }
         let units = work.units
         if units.isEmpty {
             log("regime: \(plan.spec.name): up to date")
@@ -86,6 +89,10 @@ public final class Runner: @unchecked Sendable {
         pointsTotal = units.reduce(0) { if case .batch(_, let points) = $1.work { return $0 + points.count } else { return $0 } }
         unitsTotal = units.count
         let jobs = max(1, min(options.jobs, units.count))
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        if options.jobs > cores {
+            log("regime: note: --jobs \(options.jobs) is more than the \(cores) cores; units will share them")
+        }
         let batches = units.filter { if case .batch = $0.work { return true } else { return false } }.count
         let instances = units.filter { if case .instance = $0.work { return true } else { return false } }.count
         let outputs = units.count - batches - instances
@@ -302,7 +309,7 @@ public final class Runner: @unchecked Sendable {
             seconds: output.results.map(\.seconds),
             trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
             truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
-        let key = ContentKey.hash(instances.map(\.key).joined(separator: "\n"))
+        let key = WorkPlan.batchKey(points, plan)
         try record.save(to: cache.batchPath(key), cache: cache, locking: options.locking)
         for (row, instance) in instances.enumerated() {
             try cache.write("\(key) \(row)\n", to: cache.pointerPath(instance.key))

@@ -43,6 +43,14 @@ struct WorkPlan {
     /// Instance index → why it must run, for every instance that must.
     private(set) var reasons: [Int: String] = [:]
     private(set) var mustRun: Set<Int> = []
+    /// Batches whose file was committed but whose point pointers were not (a
+    /// run killed in between): the run restores the pointers instead of training.
+    private(set) var recoverable: [(batch: String, point: Int, row: Int)] = []
+
+    /// The cache name of a batch file: the hash of the keys of the points it holds.
+    static func batchKey(_ points: [Int], _ plan: Plan) -> String {
+        ContentKey.hash(points.map { plan.instances[$0].key }.joined(separator: "\n"))
+    }
 
     init(plan: Plan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) {
         self.plan = plan
@@ -94,6 +102,26 @@ struct WorkPlan {
                 cached[instance.index] = cache.pointer(instance.key) != nil
             } else {
                 cached[instance.index] = cache.hasObject(instance.key)
+            }
+        }
+
+        // A batch file whose pointers are missing (all of them, or some: a kill
+        // between the commit and the pointer writes) holds its points all the same.
+        for batch in batches where !forced.contains(batch.stage) {
+            let missing = batch.points.filter { !cached[$0] }
+            guard !missing.isEmpty else { continue }
+            var candidates = [WorkPlan.batchKey(missing, plan)]
+            for point in batch.points where cached[point] {
+                if let found = cache.pointer(instances[point].key), !candidates.contains(found.batch) { candidates.append(found.batch) }
+            }
+            for candidate in candidates where FileManager.default.fileExists(atPath: cache.batchPath(candidate)) {
+                guard let keys = try? FitBatchRecord.pointKeys(at: cache.batchPath(candidate)) else { continue }
+                for point in missing where !cached[point] {
+                    if let row = keys.firstIndex(of: instances[point].key) {
+                        recoverable.append((candidate, point, row))
+                        cached[point] = true
+                    }
+                }
             }
         }
 

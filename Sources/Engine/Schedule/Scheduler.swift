@@ -3,7 +3,13 @@ import Foundation
 
 /// Runs a DAG of units on Dispatch with at most `jobs` in flight. A unit starts
 /// as soon as all of its own dependencies have finished — there are no
-/// level-by-level barriers. A failed unit stops its dependents (transitively);
+/// level-by-level barriers.
+///
+/// Units run on `jobs` serial queues ("lanes"), one unit per lane at a time.
+/// A custom concurrent queue would not do: libdispatch on Linux sizes its pool
+/// by the core count and does not notice threads that block, so a ready unit
+/// could wait for a thread while a lane's worth of capacity sits unused;
+/// serial queues get threads of their own. A failed unit stops its dependents (transitively);
 /// without `keepGoing` no new unit starts after a failure, and the running ones
 /// finish. Units that may run despite failed inputs (an output with
 /// `--keep-going`) say so through `runsDespiteFailedInputs`.
@@ -23,7 +29,8 @@ final class Scheduler: @unchecked Sendable {
     private let keepGoing: Bool
     private let runsDespiteFailedInputs: (Int) -> Bool
     private let control = DispatchQueue(label: "regime.scheduler")
-    private let workers = DispatchQueue(label: "regime.workers", attributes: .concurrent)
+    private let lanes: [DispatchQueue]
+    private var freeLanes: [Int]
     private var running = 0
     private var stopping = false
     private var failedInputs: [Set<Int>]
@@ -35,6 +42,8 @@ final class Scheduler: @unchecked Sendable {
         self.jobs = max(1, jobs)
         self.keepGoing = keepGoing
         self.runsDespiteFailedInputs = runsDespiteFailedInputs
+        lanes = (0..<max(1, jobs)).map { DispatchQueue(label: "regime.lane.\($0)") }
+        freeLanes = Array((0..<max(1, jobs)).reversed())
         dependents = Array(repeating: [], count: dependencies.count)
         for (unit, inputs) in dependencies.enumerated() { for input in inputs { dependents[input].append(unit) } }
         waiting = dependencies.map(\.count)
@@ -71,11 +80,11 @@ final class Scheduler: @unchecked Sendable {
 
     /// On the control queue: starts ready units while there is room.
     private func launch(_ execute: @escaping @Sendable (Int, Set<Int>) throws -> Void) {
-        while running < jobs, !stopping, !readyQueue.isEmpty {
+        while running < jobs, !stopping, !readyQueue.isEmpty, let lane = freeLanes.popLast() {
             let unit = readyQueue.removeFirst()
             running += 1
             let failed = failedInputs[unit]
-            workers.async {
+            lanes[lane].async {
                 let outcome: Outcome
                 do {
                     try execute(unit, failed)
@@ -83,7 +92,10 @@ final class Scheduler: @unchecked Sendable {
                 } catch {
                     outcome = .failed("\(error)")
                 }
-                self.control.async { self.complete(unit, outcome, execute) }
+                self.control.async {
+                    self.freeLanes.append(lane)
+                    self.complete(unit, outcome, execute)
+                }
             }
         }
         drainIfIdle()

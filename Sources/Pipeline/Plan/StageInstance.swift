@@ -34,6 +34,13 @@ public struct StageInstance: Sendable {
         public var parameters: String
         public var inputs: String
         public var stream: String
+
+        public init(numerics: String, parameters: String, inputs: String, stream: String) {
+            self.numerics = numerics
+            self.parameters = parameters
+            self.inputs = inputs
+            self.stream = stream
+        }
     }
 
     /// "fit[init_scale=0.01, l2=0]" — stable across runs of the same pipeline.
