@@ -35,9 +35,10 @@ let package = Package(
         .target(name: "Pipeline", dependencies: [
             "Data", "Learning", "Yams", .product(name: "Crypto", package: "swift-crypto"),
         ]),
-        .target(name: "Engine", dependencies: ["Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra"]),
+        .target(name: "Report", dependencies: ["HDF5"]),
+        .target(name: "Engine", dependencies: ["Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra", "Report"]),
         .executableTarget(name: "regime", dependencies: [
-            "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine",
+            "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -53,7 +54,9 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Data", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Data", "HDF5", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Report", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

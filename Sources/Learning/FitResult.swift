@@ -20,6 +20,8 @@ public enum StopReason: String, Sendable, Equatable {
     case residual
     /// Divergence.
     case diverged
+    /// The closed form was given (method exact).
+    case solved
 }
 
 /// One point's outcome: final weights, final metrics, and its trajectory.

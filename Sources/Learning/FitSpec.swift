@@ -56,6 +56,9 @@ public enum OptimizerMethod: Hashable, Sendable {
     /// Minibatch stochastic gradient descent: each epoch visits the rows in a new
     /// seeded order, `batchSize` at a time.
     case sgd(batchSize: Int)
+    /// No iterations: the closed-form solution (linear model, squared loss) is
+    /// given as the initial weights (`Trainer`'s `initialWeights`) and measured.
+    case exact
 }
 
 /// The step size η.
@@ -146,6 +149,9 @@ public struct FitSpec: Hashable, Sendable {
         }
         if penalty.l1 > 0, model != .linear { problems.append("l1 needs the linear model (a proximal step on w)") }
         if case .sgd(let size) = method, size < 1 { problems.append("batch_size must be at least 1 (got \(size))") }
+        if method == .exact, model != .linear || loss != .squared || penalty.l1 > 0 {
+            problems.append("method exact solves the linear model with the squared loss and l2 (or weight_decay) only")
+        }
         switch learningRate {
         case .fixed(let rate) where !(rate > 0) || !rate.isFinite: problems.append("lr must be positive (got \(rate))")
         case .auto(let scale) where !(scale > 0) || !scale.isFinite: problems.append("the lr scale must be positive (got \(scale))")

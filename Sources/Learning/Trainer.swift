@@ -76,8 +76,10 @@ public final class Trainer {
     /// Prepares a batch. `initStreams` gives each point its own stream for a
     /// Gaussian initialization; `orderStream` orders SGD's minibatches (it must be
     /// the same for every point of the batch, which is why a batch shares it).
+    /// `initialWeights`, when given (one w per point, linear model only), replace
+    /// the drawn initialization: method exact passes its closed form this way.
     public init(problem: FitProblem, points: [FitSpec], initStreams: [RandomStream],
-                orderStream: RandomStream = RandomStream(seed: 0)) throws {
+                orderStream: RandomStream = RandomStream(seed: 0), initialWeights: [[Double]]? = nil) throws {
         guard let first = points.first else { throw LearningError("a batch needs at least one point") }
         guard initStreams.count == points.count else { throw LearningError("one init stream per point") }
         for (index, point) in points.enumerated() {
@@ -97,6 +99,12 @@ public final class Trainer {
         for reference in problem.perPointReferences
         where reference.weights.count != points.count || reference.weights.contains(where: { $0.count != train.features }) {
             throw LearningError("reference \(reference.name) needs one solution of \(train.features) weights per point")
+        }
+        if let initialWeights {
+            guard first.model == .linear, initialWeights.count == points.count,
+                  initialWeights.allSatisfy({ $0.count == train.features }) else {
+                throw LearningError("initial weights need the linear model and one w of \(train.features) weights per point")
+            }
         }
         if first.loss == .logistic {
             for (name, labels) in [("training", train.y), ("test", problem.test?.y ?? [])] {
@@ -166,13 +174,13 @@ public final class Trainer {
             field(.l2)[k] = point.penalty.l2
             field(.weightDecay)[k] = point.penalty.weightDecay
             field(.l1)[k] = point.penalty.l1
-            field(.maxSteps)[k] = Double(point.stopping.steps)
+            field(.maxSteps)[k] = point.method == .exact ? 0 : Double(point.stopping.steps)
             field(.tol)[k] = point.stopping.tol ?? .nan
             field(.rtol)[k] = point.stopping.rtol ?? .nan
             field(.residualTol)[k] = point.stopping.residualTol ?? .nan
             field(.divergence)[k] = point.stopping.divergenceFactor
         }
-        initializeParameters(streams: initStreams)
+        initializeParameters(streams: initStreams, given: initialWeights)
     }
 
     deinit {
@@ -183,21 +191,47 @@ public final class Trainer {
         order.deallocate()
     }
 
-    /// θ₀ per column from the model's initialization, then W = φ(θ₀) and the
-    /// penalty sums of the first objective.
-    private func initializeParameters(streams: [RandomStream]) {
-        let parameterization = model.parameterization
-        for k in 0..<width {
-            var stream = streams[k]
-            let alpha = points[k].initScale
-            let gaussian = points[k].initShape == .gaussian
+    /// θ₀ per column from the model's initialization (or the given weights),
+    /// then W = φ(θ₀).
+    private func initializeParameters(streams: [RandomStream], given: [[Double]]?) {
+        let parameters = given.map { weights in weights.map { ($0, [Double](repeating: 0, count: d)) } }
+            ?? Trainer.initialParameters(model: model, points: points, streams: streams, features: d)
+        for (k, (u, v)) in parameters.enumerated() {
             for j in 0..<d {
-                let initial = parameterization.initial(scale: alpha) { gaussian ? stream.nextGaussian() : 1 }
-                theta0[j * width + k] = initial.u
-                theta1[j * width + k] = initial.v
+                theta0[j * width + k] = u[j]
+                theta1[j * width + k] = v[j]
             }
         }
         forward()
+    }
+
+    /// The initial parameters (u and v, d each) of every point, as the trainer
+    /// draws them: coordinate by coordinate from the point's stream (u then v
+    /// for two-block models).
+    public static func initialParameters(model: ModelKind, points: [FitSpec], streams: [RandomStream],
+                                         features d: Int) -> [(u: [Double], v: [Double])] {
+        let parameterization = model.parameterization
+        return points.indices.map { k in
+            var stream = streams[k]
+            let alpha = points[k].initScale
+            let gaussian = points[k].initShape == .gaussian
+            var u = [Double](repeating: 0, count: d), v = [Double](repeating: 0, count: d)
+            for j in 0..<d {
+                let initial = parameterization.initial(scale: alpha) { gaussian ? stream.nextGaussian() : 1 }
+                u[j] = initial.u
+                v[j] = initial.v
+            }
+            return (u, v)
+        }
+    }
+
+    /// The initial weights w₀ = φ(θ₀) of every point.
+    public static func initialWeights(model: ModelKind, points: [FitSpec], streams: [RandomStream],
+                                      features d: Int) -> [[Double]] {
+        let parameterization = model.parameterization
+        return initialParameters(model: model, points: points, streams: streams, features: d).map { u, v in
+            (0..<d).map { parameterization.weight(CoordinateParameters(u[$0], v[$0])) }
+        }
     }
 
     /// Polled every 256 steps; when it returns true the run stops early and its
@@ -303,7 +337,7 @@ public final class Trainer {
             if !loss[k].isFinite || loss[k] > divergence[k] * max(initial[k], 1e-300) {
                 reason = .diverged
             } else if Double(step) >= budget[k] {
-                reason = .steps
+                reason = points[Int(field(.point)[k])].method == .exact ? .solved : .steps
             } else if !tol[k].isNaN, value <= tol[k] {
                 reason = .tol
             } else if !residualTol[k].isNaN, key.loss == .squared,
@@ -437,7 +471,7 @@ public final class Trainer {
 }
 
 extension StopReason {
-    static let codes: [StopReason] = [.steps, .tol, .rtol, .residual, .diverged]
+    static let codes: [StopReason] = [.steps, .tol, .rtol, .residual, .diverged, .solved]
 }
 
 extension Duration {

@@ -11,5 +11,6 @@ struct Regime: ParsableCommand {
         64 command-line usage; 130 interrupted.
         """,
         version: regimeVersion,
-        subcommands: [Run.self, Check.self, Dag.self, Convert.self])
+        subcommands: [Run.self, Check.self, Dag.self, Show.self, Export.self, PlotCommand.self, ReportCommand.self,
+                      Convert.self])
 }

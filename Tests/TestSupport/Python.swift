@@ -9,6 +9,7 @@ import Foundation
 public enum Python {
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// The interpreter: $REGIME_PYTHON, or .venv/bin/python under the package root.

@@ -27,6 +27,7 @@ struct RunState: Codable, Equatable {
         if now.parameters != before.parameters { return "parameters changed" }
         if now.stream != before.stream { return "seed changed" }
         if now.inputs != before.inputs { return "input changed" }
+        if now.provenance != before.provenance { return "pipeline text changed" }
         return "output missing"
     }
 }

@@ -21,6 +21,9 @@ public enum MatchedReference: String, Sendable, CaseIterable {
     case ridge
     /// The Woodworth et al. limit at the point's `init_scale`.
     case qAlpha = "q_alpha"
+    /// The interpolant closest to the point's initial weights: w₀ + X⁺(y − Xw₀),
+    /// where gradient descent on the linear model from w₀ converges.
+    case minL2FromInit = "min_l2_init"
 }
 
 /// What a reference stage hands downstream: solutions on the training rows.

@@ -25,11 +25,14 @@ struct FitOp: Operation {
                 doc: "α: parameters start at α (constant) or α·|z| (gaussian); default 0 for linear, 1 otherwise."),
         KeySpec("init", .choice(["constant", "gaussian"]), .defaulted(.string("constant")),
                 doc: "constant, or gaussian draws from the point's random stream."),
-        KeySpec("l2", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ/2·‖w‖²."),
+        KeySpec("l2", .either([.number(.nonNegative), .choice(["oracle"])], description: "a number ≥ 0 or oracle"),
+                .defaulted(.number(0)),
+                doc: "λ of λ/2·‖w‖²; oracle: σ²·d/(n·‖w*‖²), the optimal ridge penalty for an isotropic synthetic design (Dobriban & Wager 2018)."),
         KeySpec("weight_decay", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ/2·‖θ‖² on the parameters."),
         KeySpec("l1", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ·‖w‖₁, by a proximal step (linear only)."),
         KeySpec("optimizer", .record(Schema([
-            KeySpec("method", .choice(["gd", "sgd"]), .defaulted(.string("gd")), doc: "Full-batch GD, or minibatch SGD."),
+            KeySpec("method", .choice(["gd", "sgd", "exact"]), .defaulted(.string("gd")),
+                    doc: "Full-batch GD, minibatch SGD, or exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0)."),
             KeySpec("lr", .either([.number(.positive), .choice(["auto"])], description: "a number > 0 or auto"),
                     .defaulted(.string("auto")), doc: "The step size, or auto (see the README for the rule)."),
             KeySpec("lr_scale", .number(.positive), .defaulted(.number(1)), doc: "The multiple of the automatic step."),
@@ -58,28 +61,46 @@ struct FitOp: Operation {
         if model != "linear", values["init_scale"]?.number == 0 {
             problems.append(("init_scale", "init_scale must be positive for the \(model) model: from 0 its gradient is zero"))
         }
+        if values[path: "optimizer.method"]?.string == "exact", model != "linear" || values["loss"]?.string == "logistic" {
+            problems.append(("optimizer.method", "method exact solves the linear model with the squared loss"))
+        }
         return problems
     })
 
-    /// The learning engine's spec of one point.
-    static func fitSpec(_ p: ValueMap) -> FitSpec {
+    /// The learning engine's spec of one point. `l2: oracle` needs the data
+    /// (σ, w*, n, d); without it (for batching) it reads as 0.
+    static func fitSpec(_ p: ValueMap, data: DataArtifact? = nil) throws -> FitSpec {
         let modelName = p["model"]!.string!
         let model: ModelKind = modelName == "linear" ? .linear : modelName == "squared" ? .squared
             : .diagonal(depth: p["depth"]!.integer!)
-        let steps = p[path: "optimizer.steps"]!.integer!
+        let exactly = p[path: "optimizer.method"]?.string == "exact"
+        let steps = exactly ? 0 : p[path: "optimizer.steps"]!.integer!
         let lr: LearningRate = p[path: "optimizer.lr"]?.number.map { .fixed($0) }
             ?? .auto(scale: p[path: "optimizer.lr_scale"]!.number!)
-        let method: OptimizerMethod = p[path: "optimizer.method"]?.string == "sgd"
-            ? .sgd(batchSize: p[path: "optimizer.batch_size"]!.integer!) : .gd
+        let method: OptimizerMethod
+        switch p[path: "optimizer.method"]?.string {
+        case "sgd": method = .sgd(batchSize: p[path: "optimizer.batch_size"]!.integer!)
+        case "exact": method = .exact
+        default: method = .gd
+        }
+        var l2 = p["l2"]?.number ?? 0
+        if p["l2"]?.string == "oracle", let data {
+            guard let truth = data.train.truth, let noise = data.train.noise, case .gaussian(let rho)? = data.train.design, rho == 0 else {
+                throw LearningError("l2: oracle needs isotropic synthetic data with a known truth and noise (synthesize with rho 0)")
+            }
+            let signal = truth.reduce(0) { $0 + $1 * $1 }
+            guard signal > 0 else { throw LearningError("l2: oracle needs a nonzero truth") }
+            l2 = noise * noise * Double(data.train.features) / (Double(data.train.rows) * signal)
+        }
         return FitSpec(
             model: model, loss: LossKind(rawValue: p["loss"]!.string!)!,
             initScale: p["init_scale"]?.number ?? (model == .linear ? 0 : 1),
             initShape: InitShape(rawValue: p["init"]!.string!)!,
-            penalty: Penalty(l2: p["l2"]!.number!, weightDecay: p["weight_decay"]!.number!, l1: p["l1"]!.number!),
+            penalty: Penalty(l2: l2, weightDecay: p["weight_decay"]!.number!, l1: p["l1"]!.number!),
             method: method, learningRate: lr,
             stopping: Stopping(steps: steps, tol: p[path: "optimizer.tol"]?.number, rtol: p[path: "optimizer.rtol"]?.number,
                                residualTol: p[path: "optimizer.residual_tol"]?.number,
                                divergenceFactor: p[path: "optimizer.divergence"]!.number!),
-            recordEvery: p[path: "record.every"]?.integer ?? max(1, steps / 100))
+            recordEvery: exactly ? 0 : p[path: "record.every"]?.integer ?? max(1, steps / 100))
     }
 }

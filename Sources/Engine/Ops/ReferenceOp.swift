@@ -10,8 +10,9 @@ struct ReferenceOp: InstanceOperation {
     let inputs = [InputSlot("input", accepts: .data, doc: "The data to solve on.")]
 
     let schema = Schema([
-        KeySpec("solutions", .list(.choice(["min_l2", "min_l1", "ridge", "q_alpha"]), minCount: 1), .required, sweepable: false,
-                doc: "Which: min_l2 (X⁺y), min_l1 (min ‖w‖₁ s.t. Xw = y), ridge, q_alpha."),
+        KeySpec("solutions", .list(.choice(["min_l2", "min_l1", "ridge", "q_alpha", "min_l2_init"]), minCount: 1), .required,
+                sweepable: false,
+                doc: "Which: min_l2 (X⁺y), min_l1 (min ‖w‖₁ s.t. Xw = y), ridge, q_alpha, min_l2_init (w₀ + X⁺(y − Xw₀) from each fit point's initial w₀)."),
         KeySpec("lambda", .either([.number(.nonNegative), .choice(["match"])], description: "a number ≥ 0 or match"),
                 .defaulted(.string("match")), doc: "ridge's λ; match: the l2 of each fit point compared with it."),
         KeySpec("alpha", .either([.number(.positive), .choice(["match"])], description: "a number > 0 or match"),
@@ -29,6 +30,7 @@ struct ReferenceOp: InstanceOperation {
                 switch name {
                 case "min_l2": fixed.append((name, try MinimumNorm.solve(x, y)))
                 case "min_l1": fixed.append((name, try BasisPursuit.solve(x, y)))
+                case "min_l2_init": matched.append(.minL2FromInit)
                 case "ridge":
                     if let lambda = p["lambda"]?.number { fixed.append((name, try Ridge.solve(x, y, lambda: lambda))) } else { matched.append(.ridge) }
                 default:

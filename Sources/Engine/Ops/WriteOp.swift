@@ -1,5 +1,6 @@
 import HDF5
 import Pipeline
+import Report
 
 /// An op whose one instance gathers every point of its input stages.
 protocol GatherOperation: Operation {
@@ -51,9 +52,44 @@ struct ExportOp: GatherOperation {
     })
 
     func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
-        let table = try SummaryTable(gatherer)
         let text = instance.parameters["trajectories"]?.bool == true
-            ? try CSVWriter.trajectories(gatherer, table) : CSVWriter.summary(table, rows: gatherer.points.count)
-        try CSVWriter.write(text, to: output)
+            ? CSV.trajectories(try gatherer.results(name: output)) : CSV.summary(try gatherer.summary())
+        try CSV.write(text, to: output)
     }
 }
+
+/// `plot`: an SVG plot of the gathered points, as `regime plot` draws it.
+struct PlotOp: GatherOperation {
+    let name = "plot"
+    let summary = "Draws an SVG plot of its fit stages: a final metric against a swept coordinate (series by another, mean and band over rep), or trajectories against the step."
+    let output = ArtifactKind.file
+    let inputs = [InputSlot("input", accepts: .fits, multiple: true, doc: "The fit stage(s) to plot, in order.")]
+    let gathers = true
+
+    let schema = Schema([
+        KeySpec("path", .path(mustExist: false), .required, sweepable: false, doc: "The SVG file, relative to the pipeline file."),
+        KeySpec("x", .string, .defaulted(.string("step")), sweepable: false,
+                doc: "The coordinate on the x axis (ignored with trajectory: true)."),
+        KeySpec("y", .list(.string, minCount: 1), .required, sweepable: false, doc: "The metric(s) on the y axis."),
+        KeySpec("by", .string, sweepable: false, doc: "A coordinate whose values become series."),
+        KeySpec("log_x", .boolean, .defaulted(.bool(false)), sweepable: false, doc: "A logarithmic x axis."),
+        KeySpec("log_y", .boolean, .defaulted(.bool(false)), sweepable: false, doc: "A logarithmic y axis."),
+        KeySpec("trajectory", .boolean, .defaulted(.bool(false)), sweepable: false,
+                doc: "Plot the recorded trajectories of y against the step."),
+        KeySpec("title", .string, sweepable: false, doc: "The title (default: y against x, and the pipeline's name)."),
+    ], check: { values in
+        guard let path = values["path"]?.string?.lowercased(), !path.hasSuffix(".svg") else { return [] }
+        return [("path", "plot writes SVG: end its name in .svg")]
+    })
+
+    func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
+        let p = instance.parameters
+        let spec = PlotSpec(x: p["x"]!.string!, y: p["y"]!.list!.compactMap(\.string), by: p["by"]?.string,
+                            logX: p["log_x"]!.bool!, logY: p["log_y"]!.bool!, trajectory: p["trajectory"]!.bool!,
+                            title: p["title"]?.string)
+        let svg = try Plot.svg(try gatherer.results(name: context.spec.name), spec)
+        try AtomicFile.write(Data(svg.utf8), to: output)
+    }
+}
+
+import struct Foundation.Data

@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Pipeline
+import Report
 
 /// The fit points a write or export stage gathers, located in the cache: the
 /// summary table (small, in memory) and the per-point arrays (weights,
@@ -113,26 +114,16 @@ struct PointGatherer {
     }
 }
 
-/// The summary: one row per point, one column per coordinate, status fields
-/// and final metric.
-struct SummaryTable {
-    enum Column {
-        case numbers([Double])
-        case strings([String])
-    }
-
-    var names: [String] = []
-    var columns: [Column] = []
-
-    func column(_ name: String) -> Column? { names.firstIndex(of: name).map { columns[$0] } }
-
-    /// Builds the table in one pass over the batch files; `visit` sees every
-    /// batch record with its output rows on the way (the results writer streams
-    /// the per-point arrays from there).
-    init(_ gatherer: PointGatherer, visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws {
-        let plan = gatherer.plan
-        let count = gatherer.points.count
-        let instances = gatherer.points.map { plan.instances[$0] }
+extension PointGatherer {
+    /// The summary: one row per point, one column per coordinate (and `stage`
+    /// when several fit stages are gathered), then status, stop, steps, lr and
+    /// the final metrics. Built in one pass over the batch files; `visit` sees
+    /// every batch record with its output rows on the way (the results writer
+    /// streams the per-point arrays from there).
+    func summary(visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> Table {
+        let count = points.count
+        let instances = points.map { plan.instances[$0] }
+        var table = Table()
 
         // Coordinates, in order of first appearance.
         var coordinateNames: [String] = [], seen = Set<String>()
@@ -140,20 +131,20 @@ struct SummaryTable {
         for name in coordinateNames {
             let values = instances.map { instance in instance.coordinates.first { $0.name == name }?.value }
             if values.allSatisfy({ $0 == nil || $0?.number != nil }) {
-                add(name, .numbers(values.map { $0?.number ?? .nan }))
+                table.append(name, .numbers(values.map { $0?.number ?? .nan }))
             } else {
-                add(name, .strings(values.map { $0.map(\.description) ?? "" }))
+                table.append(name, .strings(values.map { $0.map(\.description) ?? "" }))
             }
         }
         let stages = instances.map(\.stage)
-        if Set(stages).count > 1 { add("stage", .strings(stages)) }
+        if Set(stages).count > 1 { table.append("stage", .strings(stages)) }
 
-        var status = gatherer.points.map { gatherer.failures[$0] != nil ? "failed" : "" }
+        var status = points.map { failures[$0] != nil ? "failed" : "" }
         var stop = [String](repeating: "", count: count)
         var steps = [Double](repeating: .nan, count: count), rates = [Double](repeating: .nan, count: count)
-        let metricNames = gatherer.metricNames
+        let metricNames = self.metricNames
         var metrics = [[Double]](repeating: [Double](repeating: .nan, count: count), count: metricNames.count)
-        try gatherer.forEachBatch { record, rows in
+        try forEachBatch { record, rows in
             let columnOf = record.metricNames.map { metricNames.firstIndex(of: $0)! }
             for (output, row) in rows {
                 status[output] = record.status[row]
@@ -164,15 +155,32 @@ struct SummaryTable {
             }
             try visit?(record, rows)
         }
-        add("status", .strings(status))
-        add("stop", .strings(stop))
-        add("steps", .numbers(steps))
-        add("lr", .numbers(rates))
-        for (index, name) in metricNames.enumerated() { add(name, .numbers(metrics[index])) }
+        table.append("status", .strings(status))
+        table.append("stop", .strings(stop))
+        table.append("steps", .numbers(steps))
+        table.append("lr", .numbers(rates))
+        for (index, name) in metricNames.enumerated() { table.append(name, .numbers(metrics[index])) }
+        return table
     }
 
-    private mutating func add(_ name: String, _ column: Column) {
-        names.append(name)
-        columns.append(column)
+    /// The gathered points as the Report module reads a results file: the
+    /// summary and the trajectories (for the export and plot ops).
+    func results(name: String) throws -> Results {
+        let steps = recordedSteps
+        let stepIndex = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        let names = metricNames
+        var trajectories = names.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: steps.count), count: points.count) }
+        let table = try summary { record, rows in
+            for (index, metric) in record.metricNames.enumerated() {
+                let column = names.firstIndex(of: metric)!
+                for (output, row) in rows {
+                    for (position, step) in record.recordedSteps.enumerated() {
+                        trajectories[column][output][stepIndex[step]!] = record.trajectories[index][row][position]
+                    }
+                }
+            }
+        }
+        return Results(path: name, attributes: [("name", plan.spec.name)], summary: table, steps: steps,
+                       trajectories: steps.isEmpty ? [] : Array(zip(names, trajectories)).map { ($0.0, $0.1) })
     }
 }

@@ -2,6 +2,7 @@ import var Data.regimeVersion
 import Foundation
 import HDF5
 import Pipeline
+import Report
 
 /// Writes the results file of DESIGN §3:
 ///
@@ -54,15 +55,15 @@ struct ResultsWriter {
         let shared = gatherer.sharedDataKey
         let references = gatherer.referenceNames
 
-        var pointScale: Dataset?
-        var featureScale: Dataset?
+        var pointScale: HDF5.Dataset?
+        var featureScale: HDF5.Dataset?
         if let features, count > 0 {
             pointScale = try file.write("point", (0..<count).map { Int64($0) })
             try pointScale!.makeDimensionScale(named: "point")
             featureScale = try file.writeStrings("feature", features)
             try featureScale!.makeDimensionScale(named: "feature")
         }
-        func perPoint(_ name: String, in container: Container, rows: Int) throws -> Dataset? {
+        func perPoint(_ name: String, in container: Container, rows: Int) throws -> HDF5.Dataset? {
             guard let features else {
                 try container.createGroup(name)
                 return nil
@@ -76,7 +77,7 @@ struct ResultsWriter {
             return set
         }
         let weights = includeWeights ? try perPoint("weights", in: file, rows: count) : nil
-        var truthSet: Dataset?, truthShared = false
+        var truthSet: HDF5.Dataset?, truthShared = false
         let anyTruth = gatherer.batchKeys.contains { gatherer.headers[$0]!.hasTruth }
         if anyTruth {
             if shared != nil, let features {
@@ -88,7 +89,7 @@ struct ResultsWriter {
             }
         }
         let referenceGroup = references.isEmpty ? nil : try file.createGroup("references")
-        var referenceSets: [String: (set: Dataset?, shared: Bool)] = [:]
+        var referenceSets: [String: (set: HDF5.Dataset?, shared: Bool)] = [:]
         for name in references {
             let fixedEverywhere = gatherer.batchKeys.allSatisfy { gatherer.headers[$0]!.fixedReferences.contains(name) }
             if fixedEverywhere, shared != nil, let features {
@@ -99,7 +100,7 @@ struct ResultsWriter {
                 referenceSets[name] = (try perPoint(name, in: referenceGroup!, rows: count), false)
             }
         }
-        var trajectorySets: [String: Dataset] = [:]
+        var trajectorySets: [String: HDF5.Dataset] = [:]
         if !steps.isEmpty {
             let group = try file.createGroup("trajectories")
             let stepScale = try group.write("step", steps.map { Int64($0) })
@@ -116,8 +117,8 @@ struct ResultsWriter {
         }
         let stepIndex = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
 
-        let table = try SummaryTable(gatherer) { record, rows in
-            func put(_ values: [Double], _ name: String, _ set: Dataset?, in container: Container, output: Int) throws {
+        let table = try gatherer.summary { record, rows in
+            func put(_ values: [Double], _ name: String, _ set: HDF5.Dataset?, in container: Container, output: Int) throws {
                 if let set { try set.writeRows(values, at: output) } else { try container.write("\(name)/\(output)", values) }
             }
             var wroteShared = Set<String>()
@@ -152,7 +153,7 @@ struct ResultsWriter {
         let point = try summary.write("point", (0..<count).map { Int64($0) })
         try point.makeDimensionScale(named: "point")
         for (name, column) in zip(table.names, table.columns) {
-            let set: Dataset
+            let set: HDF5.Dataset
             switch column {
             case .numbers(let values): set = try summary.write(name, values)
             case .strings(let values): set = try summary.writeStrings(name, values)
@@ -175,6 +176,7 @@ struct ResultsWriter {
         try file.setAttribute("name", spec.name)
         try file.setAttribute("seed", Int64(spec.seed))
         try file.setAttribute("pipeline", spec.text)
+        try file.setAttribute("pipeline_file", spec.path)
         try file.setAttribute("overrides", spec.overrides)
         if let description = spec.description { try file.setAttribute("description", description) }
         try file.setAttribute("created", ISO8601DateFormatter().string(from: Date()))

@@ -251,7 +251,15 @@ public final class Runner: @unchecked Sendable {
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
         let references = try batch.compare.map { try artifact($0).references! }
-        let specs = instances.map { FitOp.fitSpec($0.parameters) }
+        let specs: [FitSpec]
+        do {
+            specs = try instances.map { try FitOp.fitSpec($0.parameters, data: data) }
+        } catch {
+            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
+                               message: "\(error)", isInputError: false)
+        }
+        let streams = instances.map { context.stream(for: $0) }
+        let model = specs[0].model
         var fixed: [(name: String, weights: [Double])] = []
         var matchedKinds: [MatchedReference] = []
         for reference in references {
@@ -260,8 +268,26 @@ public final class Runner: @unchecked Sendable {
         }
         // Matched references: one solution per point, computed once per value.
         var matched: [(name: String, weights: [[Double]])] = []
+        var exact: [[Double]]?
         do {
-            for kind in matchedKinds {
+            for kind in matchedKinds where kind == .minL2FromInit {
+                let starts = Trainer.initialWeights(model: model, points: specs, streams: streams, features: data.train.features)
+                matched.append((kind.rawValue, try starts.map { try MinimumNorm.solve(data.train.x, data.train.y, from: $0) }))
+            }
+            if specs[0].method == .exact {
+                // The closed form: ridge at l2 + weight_decay (the same penalty for
+                // the linear model), the minimum-norm solution at 0.
+                var solved: [Double: [Double]] = [:]
+                exact = try specs.map { spec in
+                    let lambda = spec.penalty.l2 + spec.penalty.weightDecay
+                    if let w = solved[lambda] { return w }
+                    let w = lambda > 0 ? try Ridge.solve(data.train.x, data.train.y, lambda: lambda)
+                        : try MinimumNorm.solve(data.train.x, data.train.y)
+                    solved[lambda] = w
+                    return w
+                }
+            }
+            for kind in matchedKinds where kind != .minL2FromInit {
                 var solved: [Double: [Double]] = [:]
                 var perPoint: [[Double]] = []
                 for spec in specs {
@@ -283,8 +309,8 @@ public final class Runner: @unchecked Sendable {
         let problem = FitProblem(train: data.train, test: data.test, references: fixed, perPointReferences: matched)
         let trainer: Trainer
         do {
-            trainer = try Trainer(problem: problem, points: specs, initStreams: instances.map { context.stream(for: $0) },
-                                  orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel))
+            trainer = try Trainer(problem: problem, points: specs, initStreams: streams,
+                                  orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel), initialWeights: exact)
         } catch {
             throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
                                message: "\(error)", isInputError: false)
@@ -300,14 +326,23 @@ public final class Runner: @unchecked Sendable {
             emitProgress()
         }
         if output.cancelled { throw CancellationError() }
+        var metricNames = output.metricNames
+        var metrics = output.results.map(\.metrics)
+        var trajectories = output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } }
+        if let risks = AsymptoticRisk.values(specs: specs, data: data) {
+            // A constant per point, recorded where the point's objective is.
+            metricNames.append("asymptotic_risk")
+            for (k, risk) in risks.enumerated() { metrics[k].append(risk) }
+            trajectories.append(trajectories[0].enumerated().map { k, row in row.map { $0.isNaN ? .nan : risks[k] } })
+        }
         let record = FitBatchRecord(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
-            metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
-            weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
+            metricNames: metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
+            weights: output.results.map(\.weights), metrics: metrics,
             status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
             steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
             seconds: output.results.map(\.seconds),
-            trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
+            trajectories: trajectories,
             truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
         let key = WorkPlan.batchKey(points, plan)
         try record.save(to: cache.batchPath(key), cache: cache, locking: options.locking)

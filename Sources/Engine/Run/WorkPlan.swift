@@ -213,7 +213,7 @@ struct WorkPlan {
             var groups: [(key: String, points: [Int])] = []
             var groupIndex: [String: Int] = [:]
             for instance in plan.instances(of: stage.id) {
-                let fit = FitOp.fitSpec(instance.parameters)
+                let fit = (try? FitOp.fitSpec(instance.parameters))!
                 var key = "\(instance.inputs("input"))|\(instance.inputs("compare"))|\(fit.batchKey)"
                 if case .sgd = fit.method {
                     key += "|" + instance.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()

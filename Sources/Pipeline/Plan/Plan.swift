@@ -17,6 +17,7 @@ public struct Plan: Sendable {
         var instances: [StageInstance] = []
         var byStage: [String: [Int]] = [:]
         var diagnostics: [Diagnostic] = []
+        let provenance = ContentKey.hash(spec.text + "\n" + spec.overrides.joined(separator: "\n"))
         for stage in spec.topologicalOrder {
             let operation = stage.operation
             var indices: [Int] = []
@@ -39,9 +40,10 @@ public struct Plan: Sendable {
                 let parts = StageInstance.KeyParts(
                     numerics: "regime \(ContentKey.numericsVersion), \(operation.name) \(operation.numericsVersion)",
                     parameters: Value.map(parameters).canonical, inputs: inputText,
-                    stream: operation.usesRandomness ? stream : "")
-                let key = ContentKey.hash([operation.name, parts.numerics, parts.parameters, parts.inputs, parts.stream]
-                    .joined(separator: "\n"))
+                    stream: operation.usesRandomness ? stream : "",
+                    provenance: operation.gathers ? provenance : "")
+                let key = ContentKey.hash([operation.name, parts.numerics, parts.parameters, parts.inputs, parts.stream,
+                                           parts.provenance].joined(separator: "\n"))
                 let index = instances.count
                 instances.append(StageInstance(index: index, stage: stage.id, coordinates: coordinates,
                                                ownCoordinates: ownCoordinates, parameters: parameters, inputs: inputs,

@@ -34,12 +34,16 @@ public struct StageInstance: Sendable {
         public var parameters: String
         public var inputs: String
         public var stream: String
+        /// For outputs: the digest of the pipeline text and overrides they
+        /// record as provenance (so a changed comment rewrites the results file).
+        public var provenance: String
 
-        public init(numerics: String, parameters: String, inputs: String, stream: String) {
+        public init(numerics: String, parameters: String, inputs: String, stream: String, provenance: String = "") {
             self.numerics = numerics
             self.parameters = parameters
             self.inputs = inputs
             self.stream = stream
+            self.provenance = provenance
         }
     }
 

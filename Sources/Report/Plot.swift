@@ -1,0 +1,210 @@
+import Foundation
+
+/// What to plot from a results file.
+public struct PlotSpec: Sendable, Equatable {
+    /// A summary column (numeric) for a final-metric plot; ignored for trajectories.
+    public var x: String
+    /// One or more metrics (several share the axes and become series).
+    public var y: [String]
+    /// A summary column whose values become series.
+    public var by: String?
+    public var logX = false
+    public var logY = false
+    /// Plot the recorded trajectories of `y` against the step instead.
+    public var trajectory = false
+    public var title: String?
+
+    public init(x: String, y: [String], by: String? = nil, logX: Bool = false, logY: Bool = false,
+                trajectory: Bool = false, title: String? = nil) {
+        self.x = x
+        self.y = y
+        self.by = by
+        self.logX = logX
+        self.logY = logY
+        self.trajectory = trajectory
+        self.title = title
+    }
+}
+
+/// One line of a plot: points (x, mean y) with the spread over repeats.
+struct Series {
+    var label: String
+    var points: [(x: Double, mean: Double, sd: Double, count: Int)]
+}
+
+/// SVG plots of results. A final-metric plot draws a metric against a swept
+/// coordinate, one series per value of `by` (and of any other coordinate that
+/// varies), each point the mean over `rep` and `fold` with a ±1 standard
+/// deviation band.
+/// A trajectory plot draws the recorded metric against the step the same way.
+/// Plain SVG 1.1 (lines, paths, text), so every renderer shows it.
+public enum Plot {
+    public static let width = 760.0, height = 460.0
+    static let palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                          "#bcbd22", "#17becf"]
+
+    public static func svg(_ results: Results, _ spec: PlotSpec) throws -> String {
+        let series = try build(results, spec)
+        let xLabel = spec.trajectory ? "step" : spec.x
+        let yLabel = spec.y.joined(separator: ", ")
+        let name = results.attribute("name").map { " — \($0)" } ?? ""
+        let title = spec.title ?? (spec.trajectory ? "\(yLabel) during training" : "\(yLabel) against \(spec.x)") + name
+        return render(series, title: title, xLabel: xLabel, yLabel: yLabel, logX: spec.logX, logY: spec.logY)
+    }
+
+    /// The series of a plot, grouped and averaged.
+    static func build(_ results: Results, _ spec: PlotSpec) throws -> [Series] {
+        let table = results.summary
+        for y in spec.y {
+            if spec.trajectory {
+                guard results.trajectory(y) != nil else {
+                    throw ReportError("no trajectory '\(y)' (trajectories: \(results.trajectories.map(\.metric).joined(separator: ", ")))")
+                }
+            } else {
+                guard let column = table[y] else {
+                    throw ReportError("no column '\(y)' (metrics: \(results.metricNames.joined(separator: ", ")))")
+                }
+                guard column.numbers != nil else { throw ReportError("'\(y)' holds text, not numbers") }
+            }
+        }
+        var xValues: [Double] = []
+        if !spec.trajectory {
+            guard let column = table[spec.x] else {
+                throw ReportError("no column '\(spec.x)' (coordinates: \(results.coordinateNames.joined(separator: ", ")))")
+            }
+            guard let numbers = column.numbers else { throw ReportError("'\(spec.x)' holds text; x needs numbers") }
+            xValues = numbers
+        }
+        if let by = spec.by, table[by] == nil {
+            throw ReportError("no column '\(by)' to group by (coordinates: \(results.coordinateNames.joined(separator: ", ")))")
+        }
+        // Series: by, and any other coordinate that varies, except the ones
+        // averaged over (rep, fold).
+        let isRep = Plot.isReplicate
+        var keys = [spec.by].compactMap { $0 }
+        for name in results.coordinateNames where name != spec.x && name != spec.by && !isRep(name) {
+            if Set((0..<table.rows).map { table[name]!.text($0) }).count > 1 { keys.append(name) }
+        }
+        var groups: [(label: String, rows: [Int])] = []
+        for row in 0..<table.rows {
+            let label = keys.map { key in key + " = " + table[key]!.text(row) }.joined(separator: ", ")
+            if let index = groups.firstIndex(where: { $0.label == label }) { groups[index].rows.append(row) } else { groups.append((label, [row])) }
+        }
+        var series: [Series] = []
+        for metric in spec.y {
+            for group in groups {
+                var label = group.label
+                if spec.y.count > 1 || label.isEmpty { label = label.isEmpty ? metric : "\(metric), \(label)" }
+                var buckets: [Double: [Double]] = [:]
+                if spec.trajectory {
+                    let rows = results.trajectory(metric)!
+                    for (position, step) in results.steps.enumerated() {
+                        for row in group.rows {
+                            let value = rows[row][position]
+                            if value.isFinite { buckets[Double(step), default: []].append(value) }
+                        }
+                    }
+                } else {
+                    let values = table[metric]!.numbers!
+                    for row in group.rows where values[row].isFinite && xValues[row].isFinite {
+                        buckets[xValues[row], default: []].append(values[row])
+                    }
+                }
+                let points = buckets.keys.sorted().map { x -> (x: Double, mean: Double, sd: Double, count: Int) in
+                    let values = buckets[x]!
+                    let mean = values.reduce(0, +) / Double(values.count)
+                    let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
+                    return (x, mean, variance.squareRoot(), values.count)
+                }
+                series.append(Series(label: label, points: points))
+            }
+        }
+        return series
+    }
+
+    static func render(_ series: [Series], title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool) -> String {
+        let left = 78.0, right = 200.0, top = 44.0, bottom = 58.0
+        let plotRight = width - right, plotBottom = height - bottom
+        let xs = series.flatMap { $0.points.map(\.x) }
+        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } }.filter { !logY || $0 > 0 }
+        let xAxis = Axis(values: xs, logarithmic: logX, from: left, to: plotRight)
+        let yAxis = Axis(values: ys.isEmpty ? series.flatMap { $0.points.map(\.mean) } : ys, logarithmic: logY,
+                         from: plotBottom, to: top)
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
+        <rect x="0" y="0" width="\(Int(width))" height="\(Int(height))" fill="#ffffff"/>
+        <text x="\(f((left + plotRight) / 2))" y="24" text-anchor="middle" font-size="15" font-weight="bold">\(escape(title))</text>
+
+        """
+        // Grid and ticks.
+        for tick in xAxis.ticks {
+            let x = xAxis.position(tick)
+            svg += "<line x1=\"\(f(x))\" y1=\"\(f(top))\" x2=\"\(f(x))\" y2=\"\(f(plotBottom))\" stroke=\"#e5e5e5\"/>\n"
+            svg += "<text x=\"\(f(x))\" y=\"\(f(plotBottom + 18))\" text-anchor=\"middle\">\(escape(xAxis.label(tick)))</text>\n"
+        }
+        for tick in yAxis.ticks {
+            let y = yAxis.position(tick)
+            svg += "<line x1=\"\(f(left))\" y1=\"\(f(y))\" x2=\"\(f(plotRight))\" y2=\"\(f(y))\" stroke=\"#e5e5e5\"/>\n"
+            svg += "<text x=\"\(f(left - 8))\" y=\"\(f(y + 4))\" text-anchor=\"end\">\(escape(yAxis.label(tick)))</text>\n"
+        }
+        svg += "<rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotRight - left))\" height=\"\(f(plotBottom - top))\" fill=\"none\" stroke=\"#333333\"/>\n"
+        svg += "<text x=\"\(f((left + plotRight) / 2))\" y=\"\(f(height - 16))\" text-anchor=\"middle\" font-size=\"13\">\(escape(xLabel))\(logX ? " (log)" : "")</text>\n"
+        svg += "<text transform=\"translate(20 \(f((top + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(escape(yLabel))\(logY ? " (log)" : "")</text>\n"
+
+        // Bands, then lines and markers, clipped to the plot area.
+        svg += "<defs><clipPath id=\"area\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotRight - left))\" height=\"\(f(plotBottom - top))\"/></clipPath></defs>\n"
+        svg += "<g clip-path=\"url(#area)\">\n"
+        for (index, line) in series.enumerated() {
+            let color = palette[index % palette.count]
+            let points = line.points.filter { xAxis.contains($0.x) && yAxis.contains($0.mean) }
+            if points.contains(where: { $0.count > 1 && $0.sd > 0 }) {
+                let upper = points.map { "\(f(xAxis.position($0.x))),\(f(yAxis.position($0.mean + $0.sd)))" }
+                let lower = points.reversed().map { point -> String in
+                    let low = point.mean - point.sd
+                    let y = yAxis.contains(low) ? yAxis.position(low) : yAxis.start
+                    return "\(f(xAxis.position(point.x))),\(f(y))"
+                }
+                svg += "<polygon points=\"\((upper + lower).joined(separator: " "))\" fill=\"\(color)\" fill-opacity=\"0.18\" stroke=\"none\"/>\n"
+            }
+            let path = points.map { "\(f(xAxis.position($0.x))),\(f(yAxis.position($0.mean)))" }.joined(separator: " ")
+            if points.count > 1 {
+                svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"/>\n"
+            }
+            if points.count <= 60 {
+                for point in points {
+                    svg += "<circle cx=\"\(f(xAxis.position(point.x)))\" cy=\"\(f(yAxis.position(point.mean)))\" r=\"3\" fill=\"\(color)\"/>\n"
+                }
+            }
+        }
+        svg += "</g>\n"
+
+        // Legend.
+        let shown = min(series.count, 16)
+        for index in 0..<shown {
+            let y = top + 10 + Double(index) * 18
+            let color = palette[index % palette.count]
+            svg += "<line x1=\"\(f(plotRight + 14))\" y1=\"\(f(y))\" x2=\"\(f(plotRight + 36))\" y2=\"\(f(y))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
+            svg += "<text x=\"\(f(plotRight + 42))\" y=\"\(f(y + 4))\">\(escape(String(series[index].label.prefix(26))))</text>\n"
+        }
+        if series.count > shown {
+            svg += "<text x=\"\(f(plotRight + 14))\" y=\"\(f(top + 14 + Double(shown) * 18))\">… \(series.count - shown) more</text>\n"
+        }
+        if series.allSatisfy({ $0.points.isEmpty }) {
+            svg += "<text x=\"\(f((left + plotRight) / 2))\" y=\"\(f((top + plotBottom) / 2))\" text-anchor=\"middle\">no finite values to plot</text>\n"
+        }
+        return svg + "</svg>\n"
+    }
+
+    static func f(_ x: Double) -> String { String(format: "%.1f", x) }
+
+    /// Coordinates that index replicates, which plots average over: `rep`
+    /// (from repeat) and `fold` (from split's folds), also stage-qualified.
+    public static func isReplicate(_ name: String) -> Bool {
+        ["rep", "fold"].contains { name == $0 || name.hasSuffix("." + $0) }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

@@ -1,0 +1,177 @@
+import ArgumentParser
+import Foundation
+import HDF5
+import Report
+
+/// Reads a results file for show, export, plot and report; a missing file or
+/// one that is not a results file is invalid input (exit 2).
+func loadResults(_ path: String) throws -> Results {
+    do {
+        return try Results(contentsOf: path)
+    } catch let error as HDF5Error {
+        printError(error.description)
+        throw ExitCode(Exit.inputError)
+    } catch let error as ReportError {
+        printError(error.description)
+        throw ExitCode(Exit.inputError)
+    }
+}
+
+/// A bad column name or filter is a command-line problem (exit 64).
+func reportingUsage<T>(_ body: () throws -> T) throws -> T {
+    do {
+        return try body()
+    } catch let error as ReportError {
+        printError(error.description)
+        throw ExitCode(64)
+    }
+}
+
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a results file's provenance and summary table.")
+
+    @Argument(help: "The results file (.h5).")
+    var results: String
+
+    @Option(name: .customLong("where"), help: ArgumentHelp("Keep rows where a column equals a value; repeatable.", valueName: "key=value"))
+    var filters: [String] = []
+
+    @Option(help: "Sort the rows by this column.")
+    var sort: String?
+
+    @Flag(help: "Sort in descending order.")
+    var descending = false
+
+    @Option(help: ArgumentHelp("The columns to show, comma-separated (default: coordinates, status, steps and the main metrics).",
+                               valueName: "a,b,c"))
+    var columns: String?
+
+    @Option(help: "Show at most this many rows.")
+    var limit: Int?
+
+    func run() throws {
+        let results = try loadResults(results)
+        let summary = results.summary
+        let provenance = ["regime_version", "seed", "created", "pipeline_file"].compactMap { key in
+            results.attribute(key).map { "\(key == "regime_version" ? "regime" : key) \($0)" }
+        }
+        print("\(self.results): \(results.attribute("name") ?? "results"), \(summary.rows) point\(summary.rows == 1 ? "" : "s")")
+        if !provenance.isEmpty { print("  " + provenance.joined(separator: ", ")) }
+        if let overrides = results.attribute("overrides"), overrides != "[]" { print("  --set \(overrides)") }
+        var table = try reportingUsage { try summary.filtered(filters) }
+        if let sort { table = try reportingUsage { try table.sorted(by: sort, descending: descending) } }
+        let chosen: [String]
+        if let columns {
+            chosen = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        } else {
+            let metrics = HTMLReportColumns.main(results)
+            chosen = results.coordinateNames + ["status", "steps"] + metrics
+            let hidden = summary.names.filter { !chosen.contains($0) }
+            if !hidden.isEmpty { print("  (also: \(hidden.joined(separator: ", ")); --columns picks)") }
+        }
+        if !filters.isEmpty { print("  \(table.rows) of \(summary.rows) rows where \(filters.joined(separator: ", "))") }
+        print()
+        print(try reportingUsage { try table.text(columns: chosen, limit: limit) })
+    }
+}
+
+/// The metrics `show` prints by default: up to six, the most telling first.
+enum HTMLReportColumns {
+    static let order = ["train_mse", "test_mse", "population_risk", "asymptotic_risk", "train_error", "test_error",
+                        "dist_min_l1", "dist_min_l2", "dist_q_alpha", "dist_ridge", "dist_min_l2_init", "dist_truth",
+                        "l1_norm", "l2_norm"]
+    static func main(_ results: Results) -> [String] {
+        Array(order.filter { results.metricNames.contains($0) }.prefix(6))
+    }
+}
+
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a results file's summary (or trajectories, in long format) as CSV for pandas, R or a spreadsheet.")
+
+    @Argument(help: "The results file (.h5).")
+    var results: String
+
+    @Option(name: .shortAndLong, help: "The CSV file (default: standard output).")
+    var output: String?
+
+    @Flag(help: "Trajectories in long format: point, coordinates, step, one column per metric.")
+    var trajectories = false
+
+    func run() throws {
+        let results = try loadResults(results)
+        let text = trajectories ? CSV.trajectories(results) : CSV.summary(results.summary)
+        if let output {
+            try CSV.write(text, to: output)
+        } else {
+            print(text, terminator: "")
+        }
+    }
+}
+
+struct PlotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "plot",
+        abstract: "Draw an SVG plot: a final metric against a swept coordinate, or a trajectory against the step.",
+        discussion: "Series by --by (and by any other coordinate that varies); points are means over rep with a ±1 sd band.")
+
+    @Argument(help: "The results file (.h5).")
+    var results: String
+
+    @Option(help: "The coordinate on the x axis.")
+    var x: String?
+
+    @Option(help: "The metric on the y axis; repeat to draw several.")
+    var y: [String] = []
+
+    @Option(help: "A coordinate whose values become series.")
+    var by: String?
+
+    @Option(help: ArgumentHelp("Plot this metric's trajectories against the step instead.", valueName: "metric"))
+    var trajectory: String?
+
+    @Flag(name: .customLong("log-x"), help: "A logarithmic x axis.")
+    var logX = false
+
+    @Flag(name: .customLong("log-y"), help: "A logarithmic y axis.")
+    var logY = false
+
+    @Option(help: "The title.")
+    var title: String?
+
+    @Option(name: .shortAndLong, help: "The SVG file (default: <results>-<y>.svg).")
+    var output: String?
+
+    func validate() throws {
+        if trajectory == nil && (x == nil || y.isEmpty) { throw ValidationError("give --x and --y, or --trajectory METRIC") }
+    }
+
+    func run() throws {
+        let results = try loadResults(self.results)
+        let metrics = trajectory.map { [$0] + y } ?? y
+        let spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
+        let svg = try reportingUsage { try Plot.svg(results, spec) }
+        let target = output ?? (self.results as NSString).deletingPathExtension + "-" + metrics.joined(separator: "-") + ".svg"
+        try AtomicFile.write(Data(svg.utf8), to: target)
+        print("wrote \(target)")
+    }
+}
+
+struct ReportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "report",
+        abstract: "Write one self-contained HTML page: provenance, the summary table and every sensible plot.")
+
+    @Argument(help: "The results file (.h5).")
+    var results: String
+
+    @Option(name: .shortAndLong, help: "The HTML file (default: the results file with .html).")
+    var output: String?
+
+    func run() throws {
+        let results = try loadResults(self.results)
+        let target = output ?? (self.results as NSString).deletingPathExtension + ".html"
+        try AtomicFile.write(Data(HTMLReport.render(results).utf8), to: target)
+        print("wrote \(target)")
+    }
+}

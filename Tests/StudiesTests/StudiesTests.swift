@@ -1,0 +1,111 @@
+import Foundation
+import Report
+import Testing
+import TestSupport
+
+/// Every study in pipelines/, scaled down, reaches its scientific conclusion.
+@Suite("studies")
+struct StudiesTests {
+    @Test("min-norm: GD from 0 reaches X⁺y; from w₀ it reaches w₀ + X⁺(y − Xw₀) instead")
+    func minimumNorm() throws {
+        let results = try Study("min-norm").run(["fit.optimizer.steps=5000"],
+                                                outputs: ["results": "results.h5", "distances": "distances.svg"])
+        let starts = results.strings("init"), distance = results.numbers("dist_min_l2")
+        let fromInit = results.numbers("dist_min_l2_init"), norm = results.numbers("l2_norm")
+        let zero = starts.firstIndex(of: "constant")!, gaussian = starts.firstIndex(of: "gaussian")!
+        #expect(results.strings("stop") == ["residual", "residual"])
+        #expect(distance[zero] < 1e-8 * norm[zero], "from 0: the minimum-norm interpolant")
+        #expect(fromInit[gaussian] < 1e-8 * norm[gaussian], "from w₀: the interpolant closest to w₀")
+        #expect(distance[gaussian] > 0.5 * norm[gaussian], "and not the minimum-norm one")
+        // The trajectory of the distance falls to zero.
+        let trajectory = try #require(results.trajectory("dist_min_l2"))[zero].filter(\.isFinite)
+        #expect(trajectory.first! > 1e3 * trajectory.last!)
+    }
+
+    @Test("ridge-path: training error grows with λ, test error is lowest inside the path, GD equals the closed form")
+    func ridgePath() throws {
+        let results = try Study("ridge-path").run(["fit.optimizer.steps=30000", "fit.sweep.l2={logspace: [-4, 1, 6]}"],
+                                                  outputs: ["results": "results.h5", "path-plot": "path.svg"])
+        #expect(results.summary.rows == 6 * 5 * 4)
+        let train = results.means(of: "train_mse", by: "l2").map(\.mean)
+        let test = results.means(of: "test_mse", by: "l2").map(\.mean)
+        #expect(train == train.sorted(), "training error \(train)")
+        let best = test.indices.min { test[$0] < test[$1] }!
+        #expect(best > 0 && best < test.count - 1, "test error \(test) is lowest at the edge")
+        // GD with l2: λ against the closed form at the same λ (the matched ridge reference).
+        let distances = results.numbers("dist_ridge"), norms = results.numbers("l2_norm")
+        #expect(zip(distances, norms).allSatisfy { $0 < 1e-6 * $1 }, "max relative distance \(zip(distances, norms).map { $0 / $1 }.max()!)")
+    }
+
+    @Test("kernel-rich: small α approaches min_l1, large α min_l2, q_alpha tracks depth 2, test error falls towards the rich regime")
+    func kernelRich() throws {
+        let results = try Study("kernel-rich").run([
+            "data.n=540", "data.d=200", "split.test=500", "fit.optimizer.steps=150000", "fit.record.every=1500",
+            "fit.sweep.init_scale={logspace: [-2.5, 0.5, 5]}",
+        ], outputs: ["results": "results.h5", "transition": "transition.svg"])
+        let depth = results.numbers("depth")
+        for d in [2.0, 3.0] {
+            let l1 = results.means(of: "dist_min_l1", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            let l2 = results.means(of: "dist_min_l2", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            let test = results.means(of: "test_mse", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            // In increasing α: away from min_l1, towards min_l2.
+            #expect(l1.last! > 10 * l1.first!, "depth \(d): dist_min_l1 \(l1)")
+            #expect(l2.first! > 10 * l2.last!, "depth \(d): dist_min_l2 \(l2)")
+            #expect(test.first! < 0.1 * test.last!, "depth \(d): test_mse \(test)")
+            if d == 2 {
+                #expect(l1 == l1.sorted() && l2 == l2.sorted(by: >), "depth 2 is monotone: \(l1), \(l2)")
+                let q = results.means(of: "dist_q_alpha", by: "init_scale") { depth[$0] == d }.map(\.mean)
+                #expect(q.allSatisfy { $0 < 0.02 }, "dist_q_alpha \(q)")
+            }
+        }
+    }
+
+    @Test("squared: a nonnegative sparse interpolant from a small init, next to the dense minimum-norm one")
+    func squared() throws {
+        let results = try Study("squared").run(["fit.optimizer.steps=150000"], outputs: ["results": "results.h5"])
+        let model = results.strings("model")
+        let squared = model.firstIndex(of: "squared")!, linear = model.firstIndex(of: "linear")!
+        let truthDistance = results.numbers("dist_truth"), precision = results.numbers("support_precision")
+        #expect(truthDistance[squared] < 0.05, "the squared model recovers the sparse truth")
+        #expect(precision[squared] == 1 && results.numbers("support_recall")[squared] == 1)
+        #expect(precision[linear] < 0.5, "the linear model's w is dense")
+        #expect(results.numbers("dist_min_l2")[linear] < 1e-5)
+        #expect(truthDistance[linear] > 10 * truthDistance[squared])
+    }
+
+    @Test("double-descent: the risk peaks at d = n, ridge at λ* removes the peak, and the formula matches away from γ = 1")
+    func doubleDescent() throws {
+        let results = try Study("double-descent").run([
+            "data.sweep.d=[40, 80, 100, 125, 200, 400]", "data.sweep.repeat=6",
+        ], outputs: ["results": "results.h5", "risk-plot": "risk.svg"])
+        let l2 = results.strings("l2")
+        let minimumNorm = results.means(of: "population_risk", by: "d") { l2[$0] == "0" }
+        let oracle = results.means(of: "population_risk", by: "d") { l2[$0] == "oracle" }
+        let theory = results.means(of: "asymptotic_risk", by: "d") { l2[$0] == "0" }
+        let peak = minimumNorm.max { $0.mean < $1.mean }!
+        #expect(peak.x == 100, "the peak is at d = \(peak.x)")
+        #expect(oracle.allSatisfy { $0.mean < 1.2 }, "ridge at λ*: \(oracle.map(\.mean))")
+        #expect(oracle.first { $0.x == 100 }!.mean < 0.1 * peak.mean)
+        for (measured, predicted) in zip(minimumNorm, theory) where measured.x != 100 && measured.x != 125 {
+            #expect(abs(measured.mean / predicted.mean - 1) < 0.2, "d = \(measured.x): \(measured.mean) vs \(predicted.mean)")
+        }
+    }
+
+    @Test("early-stopping: GD at step t has the risk of ridge at λ = 1/(η·t), within Ali et al.'s factor")
+    func earlyStopping() throws {
+        let results = try Study("early-stopping").run(["gd.optimizer.steps=1000", "ridge.sweep.l2={logspace: [-2, 1, 7]}"],
+                                                      outputs: ["results": "results.h5", "path-plot": "path.svg"])
+        let stages = results.strings("stage"), l2 = results.numbers("l2"), risk = results.numbers("population_risk")
+        let gd = stages.firstIndex(of: "gd")!
+        let trajectory = try #require(results.trajectory("population_risk"))[gd]
+        var pairs = 0
+        for row in stages.indices where stages[row] == "ridge" {
+            let step = Int((1 / (0.1 * l2[row])).rounded())
+            guard let position = results.steps.firstIndex(of: step), trajectory[position].isFinite else { continue }
+            let ratio = trajectory[position] / risk[row]
+            #expect(ratio < 1.69 && ratio > 1 / 1.69, "t = \(step): GD \(trajectory[position]) vs ridge \(risk[row])")
+            pairs += 1
+        }
+        #expect(pairs >= 6)
+    }
+}
