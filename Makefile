@@ -4,7 +4,7 @@
 SWIFT ?= swift
 RELEASE := .build/release/regime
 
-.PHONY: deps build release test run data clean bench
+.PHONY: deps build release test run data clean bench studies docs
 
 deps:
 	@scripts/deps.sh
@@ -24,10 +24,25 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test
 
-# The default study: the kernel-to-rich transition (about half a minute here).
+# The default study: the kernel-to-rich transition (about half a minute here),
+# its summary, and its report.
 run: release
 	$(RELEASE) run pipelines/kernel-rich.yaml
+	$(RELEASE) show results/kernel-rich.h5
+	$(RELEASE) report results/kernel-rich.h5 -o results/kernel-rich.html
+	@echo
 	@echo "results: results/kernel-rich.h5"
+	@echo "report:  results/kernel-rich.html"
+
+# Every study into results/, one file per pipeline; a second make studies runs nothing.
+STUDIES := $(patsubst pipelines/%.yaml,%,$(wildcard pipelines/*.yaml))
+studies: $(STUDIES:%=results/%.h5)
+results/%.h5: pipelines/%.yaml $(wildcard data/*.csv) | release
+	$(RELEASE) run $<
+
+# The README's session, plot and pipeline reference, from the code and a real run.
+docs: release
+	scripts/docs.sh
 
 clean:
 	rm -rf .build .regime results data/diabetes.h5

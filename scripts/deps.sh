@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools graphviz)
+packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools graphviz
+          librsvg2-bin chromium fonts-dejavu-core)
 
 missing_system() {
     command -v pkg-config >/dev/null || return 0
@@ -13,6 +14,8 @@ missing_system() {
     [ -f /usr/include/glpk.h ] || return 0
     command -v h5dump >/dev/null || return 0
     command -v dot >/dev/null || return 0
+    command -v rsvg-convert >/dev/null || return 0
+    command -v chromium >/dev/null || return 0
     return 1
 }
 

@@ -202,8 +202,22 @@ struct WorkPlan {
     /// The output file of a write or export instance, resolved.
     static func outputPath(_ instance: StageInstance, _ spec: PipelineSpec) -> String {
         let path = instance.parameters["path"]?.string ?? ""
-        if path.hasPrefix("/") || spec.directory == "." { return path }
-        return spec.directory + "/" + path
+        if path.hasPrefix("/") || spec.directory == "." { return normalized(path) }
+        return normalized(spec.directory + "/" + path)
+    }
+
+    /// `pipelines/../results/x.h5` as `results/x.h5`: `a/..` pairs removed.
+    static func normalized(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: false) {
+            if part == "..", let last = parts.last, last != "..", last != "", last != "." {
+                parts.removeLast()
+            } else if part != "." || parts.isEmpty {
+                parts.append(part)
+            }
+        }
+        let joined = parts.joined(separator: "/")
+        return joined.isEmpty ? "." : joined
     }
 
     /// Every fit batch of the plan (see the type's documentation).
