@@ -50,13 +50,7 @@ struct FailureTests {
     @Test("two runs on one cache: one proceeds, the other reports the lock; nothing is corrupted")
     func lock() throws {
         let workspace = try Workspace(label: "lock")
-        let first = Process()
-        first.executableURL = Paths.regimeBinary
-        first.arguments = ["run", workspace.pipeline, "--jobs", "1", "--set", "fit.optimizer.steps=60000"]
-        first.currentDirectoryURL = workspace.directory.url
-        first.standardOutput = FileHandle.nullDevice
-        first.standardError = FileHandle.nullDevice
-        try first.run()
+        let first = try workspace.start(["--jobs", "1", "--set", "fit.optimizer.steps=60000"])
         let lockFile = workspace.path(".regime/lock")
         let deadline = Date().addingTimeInterval(30)
         while ((try? String(contentsOfFile: lockFile, encoding: .utf8)) ?? "").isEmpty, Date() < deadline {

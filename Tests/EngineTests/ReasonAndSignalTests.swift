@@ -57,20 +57,9 @@ struct ReasonAndSignalTests {
     func interrupt() throws {
         let workspace = try Workspace(label: "interrupt")
         let arguments = ["--jobs", "1", "--set", "fit.optimizer.steps=60000"]
-        let process = Process()
-        process.executableURL = Paths.regimeBinary
-        process.arguments = ["run", workspace.pipeline] + arguments
-        process.currentDirectoryURL = workspace.directory.url
         let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let batches = workspace.path(".regime/batches")
-        let deadline = Date().addingTimeInterval(60)
-        while ((FileManager.default.enumerator(atPath: batches)?.allObjects as? [String]) ?? []).filter({ $0.hasSuffix(".h5") }).isEmpty,
-              process.isRunning, Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.02)
-        }
+        let process = try workspace.start(arguments, stderr: errors)
+        workspace.waitForFirstBatch(of: process)
         kill(process.processIdentifier, SIGINT)
         let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()

@@ -41,26 +41,15 @@ struct ReproducibilityTests {
         let reference = try Workspace(label: "uninterrupted"), killed = try Workspace(label: "killed")
         #expect(try reference.regime("run", steps).status == 0)
 
-        let process = Process()
-        process.executableURL = Paths.regimeBinary
-        process.arguments = ["run", killed.pipeline] + steps
-        process.currentDirectoryURL = killed.directory.url
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        let process = try killed.start(steps)
         // Kill once at least one batch is committed and before the run is done.
-        let batches = killed.path(".regime/batches")
-        let deadline = Date().addingTimeInterval(60)
-        func committed() -> Int {
-            ((FileManager.default.enumerator(atPath: batches)?.allObjects as? [String]) ?? []).filter { $0.hasSuffix(".h5") }.count
-        }
-        while committed() < 1, process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        killed.waitForFirstBatch(of: process)
         #expect(process.isRunning, "the run finished before it could be killed")
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal)
         #expect(!FileManager.default.fileExists(atPath: killed.path("results/sweep.h5")))
-        let partial = committed()
+        let partial = killed.committedBatches()
         #expect(partial >= 1 && partial < 4)
 
         let resumed = try killed.regime("run", steps + ["--trace", "resume.jsonl"])

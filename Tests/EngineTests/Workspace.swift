@@ -21,6 +21,31 @@ struct Workspace {
         try Subprocess.regime([command, pipeline] + arguments, currentDirectory: directory.path)
     }
 
+    /// Starts `regime run` in the background (output discarded, stderr to
+    /// `stderr` when given) and returns the running process.
+    func start(_ arguments: [String], stderr: Pipe? = nil) throws -> Process {
+        let process = Process()
+        process.executableURL = Paths.regimeBinary
+        process.arguments = ["run", pipeline] + arguments
+        process.currentDirectoryURL = directory.url
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr ?? FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
+    /// Waits (up to a minute) until the run has committed a fit batch, or stopped.
+    func waitForFirstBatch(of process: Process) {
+        let deadline = Date().addingTimeInterval(60)
+        while committedBatches() < 1, process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+    }
+
+    /// How many fit batch files the cache holds.
+    func committedBatches() -> Int {
+        ((FileManager.default.enumerator(atPath: path(".regime/batches"))?.allObjects as? [String]) ?? [])
+            .filter { $0.hasSuffix(".h5") }.count
+    }
+
     /// The units a traced run executed.
     func trace(_ file: String) throws -> [TraceEntry] {
         let text = (try? String(contentsOfFile: path(file), encoding: .utf8)) ?? ""

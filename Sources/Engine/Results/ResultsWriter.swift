@@ -29,18 +29,7 @@ struct ResultsWriter {
     let includeTrajectories: Bool
 
     func write(to target: String) throws {
-        let directory = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-        let temporary = (directory.isEmpty ? "." : directory) + "/." + (target as NSString).lastPathComponent + ".tmp-\(getpid())"
-        do {
-            try writeFile(temporary)
-            guard rename(temporary, target) == 0 else {
-                throw CacheError(message: "cannot move \(temporary) to \(target): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
+        try AtomicFile.replace(target, writeFile)
     }
 
     private func writeFile(_ path: String) throws {

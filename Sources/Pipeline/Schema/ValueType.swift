@@ -56,21 +56,6 @@ public indirect enum ValueType: Sendable {
         case .either(_, let description): return description
         }
     }
-
-    /// A short name for documentation tables: `integer`, `number`, `list of strings`.
-    public var shortName: String {
-        switch self {
-        case .integer: return "integer"
-        case .number: return "number"
-        case .boolean: return "boolean"
-        case .string: return "string"
-        case .choice(let words): return words.joined(separator: " \\| ")
-        case .path: return "path"
-        case .list(let element, _): return "list of " + element.plural
-        case .record: return "mapping"
-        case .either(_, let description): return description
-        }
-    }
 }
 
 /// Bounds on a number, each inclusive or exclusive.
