@@ -19,14 +19,18 @@ public struct SynthesisSpec: Sendable, Hashable {
     public var truth: Truth
     /// σ, the standard deviation of the label noise.
     public var noise: Double
+    /// Labels y = X·w* + σε, or their signs ±1 (for the logistic loss; a zero
+    /// counts as +1).
+    public var signLabels: Bool
 
     public init(rows: Int, features: Int, correlation: Double = 0,
-                truth: Truth = .sparse(k: 5, value: 1, randomSigns: false), noise: Double = 0) {
+                truth: Truth = .sparse(k: 5, value: 1, randomSigns: false), noise: Double = 0, signLabels: Bool = false) {
         self.rows = rows
         self.features = features
         self.correlation = correlation
         self.truth = truth
         self.noise = noise
+        self.signLabels = signLabels
     }
 
     /// Problems with the spec, in words (empty when it is valid).
@@ -85,9 +89,11 @@ extension Dataset {
             for j in 0..<d where truth[j] != 0 { signal += x[base + j] * truth[j] }
             var epsilon = noise.substream(i)
             y[i] = signal + (spec.noise > 0 ? spec.noise * epsilon.nextGaussian() : 0)
+            if spec.signLabels { y[i] = y[i] < 0 ? -1 : 1 }
         }
+        // Sign labels are no longer X·w* + σε: no population risk for them.
         return Dataset(x: .init(rows: n, columns: d, storage: x), y: y, truth: truth,
-                       noise: spec.noise, design: .gaussian(correlation: rho))
+                       noise: spec.signLabels ? nil : spec.noise, design: spec.signLabels ? nil : .gaussian(correlation: rho))
     }
 
     private static func drawTruth(_ truth: SynthesisSpec.Truth, features d: Int, stream: RandomStream) -> [Double] {

@@ -23,6 +23,8 @@ struct SynthesizeOp: InstanceOperation {
             KeySpec("norm", .number(.nonNegative), .defaulted(.number(1)), doc: "‖w*‖₂ of a dense w*."),
         ])), doc: "The ground truth w*."),
         KeySpec("noise", .number(.nonNegative), .defaulted(.number(0)), doc: "σ, the standard deviation of the label noise."),
+        KeySpec("labels", .choice(["real", "sign"]), .defaulted(.string("real")),
+                doc: "real: y = X·w* + σε; sign: the signs ±1 of that, for the logistic loss."),
     ], aliases: [
         "samples": "n", "rows": "n", "n_samples": "n", "features": "d", "dim": "d", "p": "d", "n_features": "d",
         "sigma": "noise", "correlation": "rho",
@@ -37,7 +39,7 @@ struct SynthesizeOp: InstanceOperation {
             : .sparse(k: p[path: "truth.k"]!.integer!, value: p[path: "truth.value"]!.number!,
                       randomSigns: p[path: "truth.signs"]?.string == "random")
         return SynthesisSpec(rows: p["n"]!.integer!, features: p["d"]!.integer!, correlation: p["rho"]!.number!,
-                             truth: truth, noise: p["noise"]!.number!)
+                             truth: truth, noise: p["noise"]!.number!, signLabels: p["labels"]?.string == "sign")
     }
 
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
