@@ -94,11 +94,6 @@ public class Container: Object {
         return names
     }
 
-    /// Deletes the link to a member (the space is reclaimed only by repacking).
-    public func remove(_ name: String) throws {
-        try Library.call("H5Ldelete", context(for: name)) { H5Ldelete(self.id, name, regime_H5P_DEFAULT()) }
-    }
-
     private func tracksCreationOrder() throws -> Bool {
         // "." opens the group itself, or a file's root group (a file id is not a group id).
         let group = try Library.call("H5Gopen2", context) { H5Gopen2(self.id, ".", regime_H5P_DEFAULT()) }

@@ -101,14 +101,6 @@ extension Container {
         return dataset
     }
 
-    /// Creates a dataset holding one scalar value.
-    @discardableResult
-    public func writeScalar<T: StorableElement>(_ name: String, _ value: T) throws -> Dataset {
-        let dataset = try createDataset(name, of: T.self, shape: [], storage: .contiguous)
-        try dataset.write([value])
-        return dataset
-    }
-
     /// Creates a 1-D dataset of variable-length UTF-8 strings and writes `values`.
     @discardableResult
     public func writeStrings(_ name: String, _ values: [String], extendible: Bool = false) throws -> Dataset {

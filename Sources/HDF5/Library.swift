@@ -94,5 +94,8 @@ enum Library {
     }
 }
 
-/// The version of the linked HDF5 library, e.g. "1.10.8".
-public var hdf5LibraryVersion: String { Library.version }
+/// Facts about the linked HDF5 library, for provenance.
+public enum HDF5Library {
+    /// The version, e.g. "1.10.8".
+    public static var version: String { Library.version }
+}

@@ -7,8 +7,8 @@ import Foundation
 /// storage order into account through leading dimensions and transpose flags;
 /// nothing is transposed by copying.
 public struct Matrix: Equatable, Sendable {
-    public private(set) var rows: Int
-    public private(set) var columns: Int
+    public let rows: Int
+    public let columns: Int
     /// The elements, row-major.
     public var storage: [Double]
 
@@ -81,14 +81,6 @@ public struct Matrix: Equatable, Sendable {
         values.reserveCapacity(indices.count * columns)
         for i in indices { values.append(contentsOf: row(i)) }
         return Matrix(rows: indices.count, columns: columns, storage: values)
-    }
-
-    /// Appends rows (each `columns` long) below the existing ones.
-    public mutating func appendRow<C: Collection>(_ row: C) where C.Element == Double {
-        precondition(rows == 0 || row.count == columns, "row of \(row.count) for \(columns) columns")
-        if rows == 0 { columns = row.count }
-        storage.append(contentsOf: row)
-        rows += 1
     }
 }
 

@@ -11,7 +11,7 @@ struct RunTests {
         #expect(run.status == 0, "\(run.stderr)")
         let seen = try Python.json("results_check.py", [workspace.path("results/sweep.h5"), workspace.path("results/sweep.csv")])
         let attrs = try #require(seen["attrs"] as? [String: String])
-        for name in ["regime_version", "name", "pipeline", "created", "resolved", "regime_key"] {
+        for name in ["regime_version", "name", "pipeline", "created", "resolved", "regime_key", "blas", "hdf5_version"] {
             #expect(attrs[name] == "str", "\(name) reads as \(attrs[name] ?? "nothing")")
         }
         #expect(attrs["seed"] == "int64")

@@ -34,6 +34,8 @@ struct InteropTests {
         let loss = try trajectories.write("loss", [1.0, 0.5, 2.0, 1.0, 3.0, .nan], shape: [3, 2])
         try loss.attachDimensionScale(tpoint, toAxis: 0)
         try loss.attachDimensionScale(step, toAxis: 1)
+        #expect(try step.isDimensionScale && !loss.isDimensionScale)
+        #expect(try loss.attachedScaleCount(axis: 1) == 1)
         try file.close()
     }
 

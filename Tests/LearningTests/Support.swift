@@ -38,12 +38,3 @@ func train(_ problem: FitProblem, _ specs: [FitSpec], seed: UInt64 = 1) throws -
     return try Trainer(problem: problem, points: specs, initStreams: streams,
                        orderStream: RandomStream(seed: seed).derived("order")).run()
 }
-
-extension Matrix {
-    /// The columns `indices` as a matrix.
-    func selectingColumns(_ indices: [Int]) -> Matrix {
-        var result = Matrix(rows: rows, columns: indices.count)
-        for i in 0..<rows { for (c, j) in indices.enumerated() { result[i, c] = self[i, j] } }
-        return result
-    }
-}

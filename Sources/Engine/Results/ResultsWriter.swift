@@ -2,6 +2,7 @@ import var Data.regimeVersion
 import Foundation
 import HDF5
 import Pipeline
+import LinearAlgebra
 import Report
 
 /// Writes the results file of DESIGN §3:
@@ -170,6 +171,10 @@ struct ResultsWriter {
         if let description = spec.description { try file.setAttribute("description", description) }
         try file.setAttribute("created", ISO8601DateFormatter().string(from: Date()))
         try file.setAttribute("numerics_version", Int64(ContentKey.numericsVersion))
+        // What the numbers depend on besides regime: the BLAS build and kernels
+        // (results are bit-identical only for the same ones) and HDF5.
+        try file.setAttribute("blas", BLAS.configuration)
+        try file.setAttribute("hdf5_version", HDF5Library.version)
         try file.setAttribute("resolved", ResultsWriter.resolved(spec))
         try file.setAttribute("regime_key", instance.key)
     }
