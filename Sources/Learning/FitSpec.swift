@@ -121,6 +121,9 @@ public struct FitSpec: Hashable, Sendable {
         self.recordEvery = recordEvery
     }
 
+    /// The most updates this point takes: none for `exact`, whose weights are given.
+    public var stepBudget: Int { method == .exact ? 0 : stopping.steps }
+
     /// What points must share to train in one batch: the same parameterization,
     /// loss, optimizer and recording grid. Everything else — α, λ, step size,
     /// stopping rule — may differ per column.

@@ -153,7 +153,7 @@ public final class Trainer {
         values = allocate(layout.count * width)
         carry = allocate(width)
 
-        let longest = points.map { $0.stopping.steps }.max()!
+        let longest = points.map(\.stepBudget).max()!
         let every = first.recordEvery
         recordedSteps = every > 0 ? Array(stride(from: 0, through: longest, by: every)) : []
         trajectories = allocate(width * layout.count * recordedSteps.count, .nan)
@@ -174,7 +174,7 @@ public final class Trainer {
             field(.l2)[k] = point.penalty.l2
             field(.weightDecay)[k] = point.penalty.weightDecay
             field(.l1)[k] = point.penalty.l1
-            field(.maxSteps)[k] = point.method == .exact ? 0 : Double(point.stopping.steps)
+            field(.maxSteps)[k] = Double(point.stepBudget)
             field(.tol)[k] = point.stopping.tol ?? .nan
             field(.rtol)[k] = point.stopping.rtol ?? .nan
             field(.residualTol)[k] = point.stopping.residualTol ?? .nan
@@ -475,7 +475,8 @@ extension StopReason {
 }
 
 extension Duration {
-    var seconds: Double {
+    /// The duration in seconds, for timings written to results and logs.
+    public var seconds: Double {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) * 1e-18
     }

@@ -64,7 +64,7 @@ struct Show: ParsableCommand {
         if let columns {
             chosen = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         } else {
-            let metrics = HTMLReportColumns.main(results)
+            let metrics = ShowColumns.main(results)
             chosen = results.coordinateNames + ["status", "steps"] + metrics
             let hidden = summary.names.filter { !chosen.contains($0) }
             if !hidden.isEmpty { print("  (also: \(hidden.joined(separator: ", ")); --columns picks)") }
@@ -75,8 +75,9 @@ struct Show: ParsableCommand {
     }
 }
 
-/// The metrics `show` prints by default: up to six, the most telling first.
-enum HTMLReportColumns {
+/// The metrics `show` prints by default: up to six, the most telling first,
+/// training before test as a table reads (the report's plots rank test first).
+enum ShowColumns {
     static let order = ["train_mse", "test_mse", "population_risk", "asymptotic_risk", "train_error", "test_error",
                         "dist_min_l1", "dist_min_l2", "dist_q_alpha", "dist_ridge", "dist_min_l2_init", "dist_truth",
                         "l1_norm", "l2_norm"]

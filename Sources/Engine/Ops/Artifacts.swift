@@ -53,11 +53,6 @@ public struct ExecutionContext: Sendable {
     /// Set when the run is interrupted; long computations poll it.
     public var cancelled: @Sendable () -> Bool
 
-    /// A path in the pipeline, resolved against the pipeline file's directory.
-    public func resolve(_ path: String) -> String {
-        path.hasPrefix("/") || spec.directory == "." ? path : spec.directory + "/" + path
-    }
-
     /// The random stream of an instance: seed, stage id and coordinates (DESIGN §5).
     public func stream(for instance: StageInstance) -> RandomStream {
         RandomStream(seed: spec.seed).derived(instance.streamLabel)

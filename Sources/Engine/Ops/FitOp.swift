@@ -67,14 +67,14 @@ struct FitOp: Operation {
         return problems
     })
 
-    /// The learning engine's spec of one point. `l2: oracle` needs the data
-    /// (σ, w*, n, d); without it (for batching) it reads as 0.
-    static func fitSpec(_ p: ValueMap, data: DataArtifact? = nil) throws -> FitSpec {
+    /// The learning engine's spec of one point, for batching: `l2: oracle`
+    /// needs the data and reads as 0 here (see `fitSpec(_:data:)`).
+    static func fitSpec(_ p: ValueMap) -> FitSpec {
         let modelName = p["model"]!.string!
         let model: ModelKind = modelName == "linear" ? .linear : modelName == "squared" ? .squared
             : .diagonal(depth: p["depth"]!.integer!)
         let exactly = p[path: "optimizer.method"]?.string == "exact"
-        let steps = exactly ? 0 : p[path: "optimizer.steps"]!.integer!
+        let steps = p[path: "optimizer.steps"]!.integer!
         let lr: LearningRate = p[path: "optimizer.lr"]?.number.map { .fixed($0) }
             ?? .auto(scale: p[path: "optimizer.lr_scale"]!.number!)
         let method: OptimizerMethod
@@ -83,24 +83,29 @@ struct FitOp: Operation {
         case "exact": method = .exact
         default: method = .gd
         }
-        var l2 = p["l2"]?.number ?? 0
-        if p["l2"]?.string == "oracle", let data {
-            guard let truth = data.train.truth, let noise = data.train.noise, case .gaussian(let rho)? = data.train.design, rho == 0 else {
-                throw LearningError("l2: oracle needs isotropic synthetic data with a known truth and noise (synthesize with rho 0)")
-            }
-            let signal = truth.reduce(0) { $0 + $1 * $1 }
-            guard signal > 0 else { throw LearningError("l2: oracle needs a nonzero truth") }
-            l2 = noise * noise * Double(data.train.features) / (Double(data.train.rows) * signal)
-        }
         return FitSpec(
             model: model, loss: LossKind(rawValue: p["loss"]!.string!)!,
             initScale: p["init_scale"]?.number ?? (model == .linear ? 0 : 1),
             initShape: InitShape(rawValue: p["init"]!.string!)!,
-            penalty: Penalty(l2: l2, weightDecay: p["weight_decay"]!.number!, l1: p["l1"]!.number!),
+            penalty: Penalty(l2: p["l2"]?.number ?? 0, weightDecay: p["weight_decay"]!.number!, l1: p["l1"]!.number!),
             method: method, learningRate: lr,
             stopping: Stopping(steps: steps, tol: p[path: "optimizer.tol"]?.number, rtol: p[path: "optimizer.rtol"]?.number,
                                residualTol: p[path: "optimizer.residual_tol"]?.number,
                                divergenceFactor: p[path: "optimizer.divergence"]!.number!),
             recordEvery: exactly ? 0 : p[path: "record.every"]?.integer ?? max(1, steps / 100))
+    }
+
+    /// The spec of one point to train on `data`, with `l2: oracle` resolved to
+    /// σ²·d/(n·‖w*‖²) from the synthetic data's truth and noise.
+    static func fitSpec(_ p: ValueMap, data: DataArtifact) throws -> FitSpec {
+        var spec = fitSpec(p)
+        guard p["l2"]?.string == "oracle" else { return spec }
+        guard let truth = data.train.truth, let noise = data.train.noise, case .gaussian(let rho)? = data.train.design, rho == 0 else {
+            throw LearningError("l2: oracle needs isotropic synthetic data with a known truth and noise (synthesize with rho 0)")
+        }
+        let signal = truth.reduce(0) { $0 + $1 * $1 }
+        guard signal > 0 else { throw LearningError("l2: oracle needs a nonzero truth") }
+        spec.penalty.l2 = noise * noise * Double(data.train.features) / (Double(data.train.rows) * signal)
+        return spec
     }
 }

@@ -53,7 +53,7 @@ struct LoadOp: InstanceOperation {
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         let p = instance.parameters
         func read(path: String, x: String, y: String) throws -> Dataset {
-            let resolved = context.resolve(path)
+            let resolved = context.spec.resolve(path)
             let (data, _): (Dataset, LoadReport)
             if LoadOp.resolvedFormat(p, path) == "csv" {
                 (data, _) = try Dataset.loadCSV(path: resolved, target: p["target"]?.string ?? "y",
@@ -70,7 +70,7 @@ struct LoadOp: InstanceOperation {
         if let testPath = p[path: "test.path"]?.string {
             let data = try read(path: testPath, x: p[path: "test.x"]?.string ?? "/X", y: p[path: "test.y"]?.string ?? "/y")
             guard data.features == train.features else {
-                throw DataError(file: context.resolve(testPath),
+                throw DataError(file: context.spec.resolve(testPath),
                                 message: "the test set has \(data.features) features, the training set \(train.features)")
             }
             test = data

@@ -422,10 +422,3 @@ final class CancellationFlag: @unchecked Sendable {
         lock.unlock()
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (whole, attoseconds) = components
-        return Double(whole) + Double(attoseconds) * 1e-18
-    }
-}

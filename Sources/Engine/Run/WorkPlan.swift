@@ -201,9 +201,7 @@ struct WorkPlan {
 
     /// The output file of a write or export instance, resolved.
     static func outputPath(_ instance: StageInstance, _ spec: PipelineSpec) -> String {
-        let path = instance.parameters["path"]?.string ?? ""
-        if path.hasPrefix("/") || spec.directory == "." { return normalized(path) }
-        return normalized(spec.directory + "/" + path)
+        normalized(spec.resolve(instance.parameters["path"]?.string ?? ""))
     }
 
     /// `pipelines/../results/x.h5` as `results/x.h5`: `a/..` pairs removed.
@@ -227,7 +225,7 @@ struct WorkPlan {
             var groups: [(key: String, points: [Int])] = []
             var groupIndex: [String: Int] = [:]
             for instance in plan.instances(of: stage.id) {
-                let fit = (try? FitOp.fitSpec(instance.parameters))!
+                let fit = FitOp.fitSpec(instance.parameters)
                 var key = "\(instance.inputs("input"))|\(instance.inputs("compare"))|\(fit.batchKey)"
                 if case .sgd = fit.method {
                     key += "|" + instance.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()

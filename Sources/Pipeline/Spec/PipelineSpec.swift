@@ -20,6 +20,11 @@ public struct PipelineSpec: Sendable {
 
     public func stage(_ id: String) -> StageSpec? { stages.first { $0.id == id } }
 
+    /// A path in the pipeline, resolved against the pipeline file's directory.
+    public func resolve(_ path: String) -> String {
+        path.hasPrefix("/") || directory == "." ? path : directory + "/" + path
+    }
+
     /// Stages in an order where every stage comes after its inputs (ties in
     /// declaration order).
     public var topologicalOrder: [StageSpec] {

@@ -2,7 +2,7 @@
 /// validation, so that a bad value gets the same checks as one in the file —
 /// with the diagnostic pointing at the command-line argument.
 enum Overrides {
-    static let topLevelKeys = ["version", "name", "seed", "description", "batch_width"]
+    static let topLevelKeys = PipelineLoader.topLevel.keys.map(\.name)
 
     /// Applies each override to `root`; problems with an argument itself (not
     /// `key=value`, unknown stage, a swept key) become diagnostics.
