@@ -24,21 +24,22 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
 
-        // Layers, each importing only what is below it (DESIGN §4).
-        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        // Layers, each importing only what is below it (docs/architecture.md).
+        // Base: what every layer shares and that needs no C library — durable
+        // file writes, SHA-256 digests, system errors, suggestions, the version.
+        .target(name: "Base", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(name: "HDF5", dependencies: ["CHDF5", "Base"]),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
-        .target(name: "Data", dependencies: ["HDF5", "LinearAlgebra"]),
+        .target(name: "Data", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
         // The trainer's step loop is optimized even in debug builds: unoptimized
         // Swift loops run it tens of times slower, and the tests train for real.
         .target(name: "Learning", dependencies: ["LinearAlgebra", "Data", "CGLPK"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
-        .target(name: "Pipeline", dependencies: [
-            "Data", "Learning", "Yams", .product(name: "Crypto", package: "swift-crypto"),
-        ]),
-        .target(name: "Report", dependencies: ["HDF5"]),
-        .target(name: "Engine", dependencies: ["Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra", "Report"]),
+        .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
+        .target(name: "Report", dependencies: ["Base", "HDF5"]),
+        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra", "Report"]),
         .executableTarget(name: "regime", dependencies: [
-            "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine", "Report",
+            "Base", "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -48,6 +49,7 @@ let package = Package(
 
         // Tests.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "BaseTests", dependencies: ["Base", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
@@ -57,6 +59,20 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Report", "TestSupport"]),
+        // BEGIN fuzz targets
+        // libFuzzer harnesses (scripts/fuzz.sh, make fuzz, make fuzz-short), declared only
+        // when REGIME_FUZZ is set, as scripts/fuzz.sh does: libFuzzer supplies their main, so
+        // without -sanitize=fuzzer they cannot link, and ordinary builds never see them.
+    ] + (Context.environment["REGIME_FUZZ"] == nil ? [Target]() : [Target](arrayLiteral:
+        .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
+        .target(name: "FuzzSupport", dependencies: ["HDF5"], path: "Fuzz/FuzzSupport"),
+        .executableTarget(name: "FuzzYAML", dependencies: ["CFuzzer", "Pipeline", "Engine"], path: "Fuzz/FuzzYAML"),
+        .executableTarget(name: "FuzzCSV", dependencies: ["CFuzzer", "Data"], path: "Fuzz/FuzzCSV"),
+        .executableTarget(name: "FuzzHDF5", dependencies: ["CFuzzer", "FuzzSupport", "Data", "HDF5"], path: "Fuzz/FuzzHDF5"),
+        .executableTarget(name: "FuzzResults", dependencies: ["CFuzzer", "FuzzSupport", "Report", "HDF5"],
+                          path: "Fuzz/FuzzResults")
+    )) + [
+        // END fuzz targets
     ],
     swiftLanguageModes: [.v6]
 )

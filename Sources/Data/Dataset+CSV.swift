@@ -1,4 +1,5 @@
 import Foundation
+import Base
 import LinearAlgebra
 
 /// What loading saw besides the data itself.

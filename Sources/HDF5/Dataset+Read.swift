@@ -1,4 +1,5 @@
 import CHDF5
+import Foundation
 
 extension Dataset {
     /// Reads the whole dataset, row-major. Numeric data converts to the requested
@@ -6,7 +7,7 @@ extension Dataset {
     /// strings and numbers never convert into each other.
     public func read<T: StorableElement>(as type: T.Type = T.self) throws -> [T] {
         try checkReadable(as: T.self)
-        let count = try shape.reduce(1, *)
+        let count = try elementCount(try shape, elementSize: MemoryLayout<T>.stride, context)
         let memoryType = try T.elementKind.memoryType(context)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
@@ -29,8 +30,7 @@ extension Dataset {
         guard rows.lowerBound >= 0, rows.upperBound <= first else {
             throw context.error("read rows", "rows \(rows.lowerBound)..<\(rows.upperBound) are outside 0..<\(first)")
         }
-        let rowSize = shape.dropFirst().reduce(1, *)
-        let count = rows.count * rowSize
+        let count = try elementCount([rows.count] + shape.dropFirst(), elementSize: MemoryLayout<T>.stride, context)
         if count == 0 { return [] }
         let fileSpace = try space()
         try selectRows(fileSpace, rows: rows, shape: shape)
@@ -53,7 +53,7 @@ extension Dataset {
             throw context.error("read strings", "holds \(stored), not strings")
         }
         let space = try space()
-        let count = try space.extent(context).reduce(1, *)
+        let count = try elementCount(space.extent(context), elementSize: MemoryLayout<UnsafeRawPointer>.stride, context)
         return try StringIO.read(count: count, fileType: type, space: space, function: "H5Dread", context) { memoryType, buffer in
             H5Dread(self.id, memoryType, regime_H5S_ALL(), regime_H5S_ALL(), regime_H5P_DEFAULT(), buffer)
         }
@@ -75,4 +75,18 @@ extension Dataset {
         if stored.isNumeric, !wantsBool { return }
         throw context.error("read", "holds \(stored) data, which does not read as \(T.self)")
     }
+}
+
+/// The number of elements of `shape`, each `elementSize` bytes in memory, checked
+/// before anything is allocated: a file of a few bytes can declare a chunked
+/// dataset it never wrote of any extent, and a product that overflows or needs
+/// more than the machine's memory is an error here, not a trap or a failed allocation.
+func elementCount(_ shape: [Int], elementSize: Int, _ context: ErrorContext) throws -> Int {
+    var count = 1, overflow = false
+    for extent in shape where !overflow { (count, overflow) = count.multipliedReportingOverflow(by: extent) }
+    let bytes = count.multipliedReportingOverflow(by: max(elementSize, 1))
+    guard !overflow, !bytes.overflow, UInt64(bytes.partialValue) <= ProcessInfo.processInfo.physicalMemory else {
+        throw context.error("read", "shape \(shape) holds more data than this machine's memory")
+    }
+    return count
 }

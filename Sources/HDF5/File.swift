@@ -39,9 +39,115 @@ public final class File: Container {
     public enum Mode: Sendable { case readOnly, readWrite }
 
     /// Creates a file, replacing any file at `path`.
+    ///
+    /// Closing it closes every object still open in it ("strong" close), so a
+    /// failed flush shows at `close()` and nothing is left for HDF5 to write
+    /// later. Prefer `withNew`, which flushes and closes on every path.
     public static func create(_ path: String, locking: FileLocking = .auto) throws -> File {
         let context = ErrorContext(file: path, object: nil)
         let fapl = try accessProperties(locking, context)
+        try Library.call("H5Pset_fclose_degree", context) { H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG) }
+        return try create(path, fapl: fapl, context)
+    }
+
+    /// Creates a file at `path`, lets `body` fill it, then flushes and closes
+    /// it, checking both: a write the disk could not take fails here, not at
+    /// exit. When `body` throws, the file is closed anyway and its error wins.
+    public static func withNew<R>(_ path: String, locking: FileLocking = .auto, _ body: (File) throws -> R) throws -> R {
+        let file = try create(path, locking: locking)
+        return try file.finishing(body)
+    }
+
+    /// A new file held in memory only (HDF5's core driver, no backing store):
+    /// `image()` gives its bytes, which the caller writes where and how it
+    /// wants. `name` is what errors call it.
+    public static func createInMemory(name: String) throws -> File {
+        let context = ErrorContext(file: name, object: nil)
+        let fapl = try Handle.propertyList(regime_H5P_FILE_ACCESS(), context)
+        try Library.call("H5Pset_fapl_core", context) { H5Pset_fapl_core(fapl.id, 1 << 20, false) }
+        try Library.call("H5Pset_fclose_degree", context) { H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG) }
+        return try create(name, fapl: fapl, context)
+    }
+
+    /// Builds a file in memory through `body` and returns its bytes.
+    public static func image(name: String, _ body: (File) throws -> Void) throws -> [UInt8] {
+        let file = try createInMemory(name: name)
+        return try file.finishing { file in
+            try body(file)
+            return try file.image()
+        }
+    }
+
+    /// Opens the bytes of an HDF5 file read-only, without a copy: `bytes` stay
+    /// with the file until it is closed. `name` is what errors call it.
+    public static func open(image bytes: [UInt8], name: String) throws -> File {
+        let context = ErrorContext(file: name, object: nil)
+        guard bytes.count >= 8, bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) else {
+            throw context.error("open", "not an HDF5 file (no HDF5 signature)")
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bytes.count, alignment: 16)
+        buffer.copyMemory(from: UnsafeRawBufferPointer(start: bytes.withUnsafeBytes { $0.baseAddress }, count: bytes.count))
+        let flags = UInt32(H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE)
+        let id: hid_t
+        do {
+            id = try Library.call("H5LTopen_file_image", context) { H5LTopen_file_image(buffer.baseAddress, buffer.count, flags) }
+        } catch {
+            buffer.deallocate()
+            throw error
+        }
+        let file = File(id: id, filePath: name, path: "/")
+        file.imageBuffer = buffer
+        return file
+    }
+
+    /// The bytes of a file (flushed first): what `createInMemory` files are for.
+    public func image() throws -> [UInt8] {
+        try flush()
+        let size = try Library.call("H5Fget_file_image", context) { H5Fget_file_image(self.id, nil, 0) }
+        var bytes = [UInt8](repeating: 0, count: size)
+        try bytes.withUnsafeMutableBytes { buffer in
+            _ = try Library.call("H5Fget_file_image", context) { H5Fget_file_image(self.id, buffer.baseAddress, size) }
+        }
+        return bytes
+    }
+
+    /// Runs `body`, then flushes and closes, checking both; closes on error too.
+    func finishing<R>(_ body: (File) throws -> R) throws -> R {
+        let result: R
+        do {
+            result = try body(self)
+            try flush()
+        } catch {
+            try? close()
+            throw error
+        }
+        try close()
+        return result
+    }
+
+    /// The bytes of a file opened with `open(image:name:)`, freed after the close.
+    private var imageBuffer: UnsafeMutableRawBufferPointer?
+
+    deinit {
+        // HDF5 reads the image until the file is closed: close first, then free
+        // (a close that failed leaves the image to HDF5, leaked rather than freed).
+        if isOpen {
+            Library.lock.lock()
+            let status = closeIdentifier()
+            Library.lock.unlock()
+            isOpen = false
+            if status < 0 { return }
+        }
+        imageBuffer?.deallocate()
+    }
+
+    public override func close() throws {
+        try super.close()
+        imageBuffer?.deallocate()
+        imageBuffer = nil
+    }
+
+    private static func create(_ path: String, fapl: borrowing Handle, _ context: ErrorContext) throws -> File {
         let fcpl = try Handle.propertyList(regime_H5P_FILE_CREATE(), context)
         let order = UInt32(H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED)
         try Library.call("H5Pset_link_creation_order", context) { H5Pset_link_creation_order(fcpl.id, order) }

@@ -1,3 +1,5 @@
+import Base
+
 /// An error from the HDF5 layer: what regime tried, on which file and object,
 /// and what HDF5's own error stack said about it.
 ///
@@ -42,5 +44,20 @@ struct ErrorContext {
 
     func error(_ function: String, _ message: String) -> HDF5Error {
         HDF5Error(file: file, object: object, function: function, message: message)
+    }
+}
+
+extension HDF5Error: SystemReasonProviding {
+    /// The operating system's reason for a failed read or write, which HDF5's
+    /// POSIX driver puts into its error stack (`errno = 28, error message = 'No
+    /// space left on device'`); nil when the failure was not the system's.
+    public var systemReason: String? {
+        for line in stack {
+            guard let start = line.firstRange(of: "error message = '") else { continue }
+            let rest = line[start.upperBound...]
+            guard let end = rest.firstIndex(of: "'") else { continue }
+            return String(rest[..<end])
+        }
+        return nil
     }
 }

@@ -85,6 +85,9 @@ extension Handle {
         let rank = try Library.call("H5Sget_simple_extent_ndims", context) { H5Sget_simple_extent_ndims(id) }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         try Library.call("H5Sget_simple_extent_dims", context) { H5Sget_simple_extent_dims(id, &dims, nil) }
-        return dims.map { Int($0) }
+        return try dims.map { dim in
+            guard let extent = Int(exactly: dim) else { throw context.error("read", "an extent of \(dim) is too large") }
+            return extent
+        }
     }
 }

@@ -14,10 +14,17 @@ enum Library {
 
     /// Opens the library once and turns off its automatic printing of error
     /// stacks to stderr: regime reports errors itself, as Swift errors.
+    ///
+    /// HDF5's own exit handler is switched off (`H5dont_atexit`): regime closes
+    /// every file it writes explicitly and checks that close, and a file whose
+    /// close failed (a full disk) is a temporary that is deleted anyway. Left on,
+    /// the handler retries that failed close at exit, forever ("infinite loop
+    /// closing library") or into a crash.
     static func initialize() {
         lock.lock()
         defer { lock.unlock() }
         if initialized { return }
+        _ = H5dont_atexit()
         _ = H5open()
         _ = H5Eset_auto2(regime_H5E_DEFAULT(), nil, nil)
         initialized = true

@@ -11,7 +11,7 @@ public class Object {
     public let filePath: String
     /// The object's absolute path inside the file (`/` for a file).
     public let path: String
-    private(set) var isOpen = true
+    var isOpen = true
 
     init(id: hid_t, filePath: String, path: String) {
         self.id = id

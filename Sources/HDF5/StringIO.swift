@@ -42,7 +42,7 @@ enum StringIO {
         let size = try Library.call("H5Tget_size", context) { Int(H5Tget_size(fileType.id)) }
         let padding = try Library.call("H5Tget_strpad", context) { H5Tget_strpad(fileType.id).rawValue }
         let memoryType = try Handle.copyOfType(fileType.id, context)
-        var bytes = [UInt8](repeating: 0, count: count * size)
+        var bytes = [UInt8](repeating: 0, count: try elementCount([count], elementSize: size, context) * size)
         try bytes.withUnsafeMutableBytes { buffer in
             _ = try Library.call(function, context) { read(memoryType.id, buffer.baseAddress!) }
         }

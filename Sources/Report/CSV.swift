@@ -1,3 +1,4 @@
+import Base
 import Foundation
 
 /// CSV renderings of results, for pandas, R or a spreadsheet: a header row,
@@ -33,38 +34,8 @@ public enum CSV {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Writes text to `target` atomically (a temporary file beside it, renamed).
+    /// Writes text to `target` whole and durably (`DurableFile`).
     public static func write(_ text: String, to target: String) throws {
-        try AtomicFile.write(Data(text.utf8), to: target)
-    }
-}
-
-/// Files replaced whole: written beside the target under a temporary name, then
-/// renamed into place, so readers never see a half-written file.
-public enum AtomicFile {
-    public static func write(_ data: Data, to target: String) throws {
-        try replace(target) { temporary in
-            guard FileManager.default.createFile(atPath: temporary, contents: data) else {
-                throw ReportError("cannot write \(temporary)")
-            }
-        }
-    }
-
-    /// Calls `write` with a temporary path beside `target` (its directory made
-    /// if missing), then renames the file it wrote onto `target`. On any error
-    /// the temporary file is removed and the target left as it was.
-    public static func replace(_ target: String, _ write: (String) throws -> Void) throws {
-        let directory = (target as NSString).deletingLastPathComponent
-        try FileManager.default.createDirectory(atPath: directory.isEmpty ? "." : directory, withIntermediateDirectories: true)
-        let temporary = (directory.isEmpty ? "." : directory) + "/." + (target as NSString).lastPathComponent + ".tmp-\(getpid())"
-        do {
-            try write(temporary)
-            guard rename(temporary, target) == 0 else {
-                throw ReportError("cannot move \(temporary) to \(target): \(String(cString: strerror(errno)))")
-            }
-        } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
-            throw error
-        }
+        try DurableFile.write(text, to: target)
     }
 }

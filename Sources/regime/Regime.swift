@@ -1,5 +1,5 @@
 import ArgumentParser
-import Data
+import Base
 
 @main
 struct Regime: ParsableCommand {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Base
 import Foundation
 import HDF5
 import Report
@@ -153,7 +154,7 @@ struct PlotCommand: ParsableCommand {
         let spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
         let svg = try reportingUsage { try Plot.svg(results, spec) }
         let target = output ?? (self.results as NSString).deletingPathExtension + "-" + metrics.joined(separator: "-") + ".svg"
-        try AtomicFile.write(Data(svg.utf8), to: target)
+        try DurableFile.write(svg, to: target)
         print("wrote \(target)")
     }
 }
@@ -172,7 +173,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let results = try loadResults(self.results)
         let target = output ?? (self.results as NSString).deletingPathExtension + ".html"
-        try AtomicFile.write(Data(HTMLReport.render(results).utf8), to: target)
+        try DurableFile.write(HTMLReport.render(results), to: target)
         print("wrote \(target)")
     }
 }

@@ -4,6 +4,7 @@ import Engine
 import Foundation
 import HDF5
 import Pipeline
+import Synchronization
 
 /// `regime run`: run a pipeline, computing only what is missing or stale.
 struct Run: ParsableCommand {
@@ -85,29 +86,21 @@ struct Run: ParsableCommand {
             return
         }
 
-        // Ctrl-C: stop starting work, let the batches stop at their next check,
-        // keep everything already cached. A second Ctrl-C exits at once.
-        signal(SIGINT, SIG_IGN)
-        let source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        nonisolated(unsafe) var interrupts = 0
-        source.setEventHandler {
-            interrupts += 1
-            if interrupts > 1 { Foundation.exit(130) }
-            writeStderr("\nregime: interrupted; stopping (Ctrl-C again to quit now)\n")
-            runner.interrupt()
-        }
-        source.resume()
-
+        // Ctrl-C, SIGTERM and SIGHUP (what Slurm and a closing terminal send):
+        // stop starting work, let the batches stop at their next check, keep
+        // everything already cached. A second signal exits at once.
+        let interruption = Interruption(runner: runner)
         let report: RunReport
         do {
             report = try runner.run()
-        } catch let error as CacheError {
+        } catch {
             printer.finish()
-            printError(error.description)
+            printError(String(describing: error))
             throw ExitCode(1)
         }
         printer.finish()
         summarize(report, plan: plan)
+        if report.interrupted { throw ExitCode(128 + interruption.signal) }
         if report.exitCode != 0 { throw ExitCode(report.exitCode) }
     }
 
@@ -131,7 +124,10 @@ struct Run: ParsableCommand {
     private func summarize(_ report: RunReport, plan: Plan) {
         if report.upToDate { return }
         var parts: [String] = []
-        if report.pointsTrained > 0 { parts.append("trained \(report.pointsTrained) point\(report.pointsTrained == 1 ? "" : "s") in \(report.batches) batch\(report.batches == 1 ? "" : "es")") }
+        if report.pointsTrained > 0 {
+            parts.append("trained \(report.pointsTrained) point\(report.pointsTrained == 1 ? "" : "s") in \(report.batches) batch\(report.batches == 1 ? "" : "es")"
+                         + (report.diverged > 0 ? " (\(report.diverged) diverged)" : ""))
+        }
         if report.instancesComputed > 0 { parts.append("computed \(report.instancesComputed) instance\(report.instancesComputed == 1 ? "" : "s")") }
         if !quiet && !parts.isEmpty {
             writeStderr("regime: " + parts.joined(separator: ", ") + String(format: " (%.1f s)", report.seconds) + "\n")
@@ -142,8 +138,11 @@ struct Run: ParsableCommand {
         if report.interrupted {
             writeStderr("regime: interrupted; what finished is cached, and the next run continues from there\n")
         }
-        for failure in report.failures where !report.interrupted || !failure.message.contains("CancellationError") {
+        for failure in report.failures {
             writeStderr("regime: error: \(failure.description)\n")
+        }
+        if report.failedPoints > 0 {
+            writeStderr("regime: \(report.failedPoints) fit point\(report.failedPoints == 1 ? "" : "s") failed\n")
         }
         if report.skipped > 0 {
             writeStderr("regime: \(report.skipped) unit\(report.skipped == 1 ? "" : "s") not run"
@@ -152,4 +151,44 @@ struct Run: ParsableCommand {
     }
 }
 
-import enum Data.Suggestion
+import enum Base.Suggestion
+
+/// Turns SIGINT, SIGTERM and SIGHUP into `Runner.interrupt()` for as long as it
+/// lives; remembers the first signal for the exit code (128 + its number).
+final class Interruption: @unchecked Sendable {
+    /// Dispatch sources are not Sendable; they are made here and only cancelled in deinit.
+    private let sources: [any DispatchSourceSignal]
+    private let state = FirstSignal()
+
+    final class FirstSignal: Sendable {
+        let number = Atomic<Int32>(0)
+    }
+
+    init(runner: Runner) {
+        let signals: [Int32] = [SIGINT, SIGTERM, SIGHUP]
+        let first = state
+        var sources: [any DispatchSourceSignal] = []
+        for number in signals {
+            Glibc.signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                let (exchanged, _) = first.number.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing)
+                if !exchanged { Foundation.exit(128 + number) }
+                let name = number == SIGINT ? "interrupted" : number == SIGTERM ? "terminated (SIGTERM)" : "hung up (SIGHUP)"
+                writeStderr("\nregime: \(name); stopping (a second signal quits at once)\n")
+                runner.interrupt()
+            }
+            source.resume()
+            sources.append(source)
+        }
+        self.sources = sources
+    }
+
+    /// The signal that interrupted the run (SIGINT when none did).
+    var signal: Int32 {
+        let number = state.number.load(ordering: .acquiring)
+        return number == 0 ? SIGINT : number
+    }
+
+    deinit { sources.forEach { $0.cancel() } }
+}

@@ -1,3 +1,4 @@
+import Base
 import Data
 import struct Data.Dataset
 import HDF5
@@ -5,42 +6,43 @@ import LinearAlgebra
 
 /// Data and reference artifacts in the cache, one HDF5 file each.
 extension Cache {
-    func save(_ artifact: Artifact, key: String, locking: FileLocking) throws {
-        let temporary = temporaryPath(".h5")
-        let file = try File.create(temporary, locking: locking)
-        switch artifact {
-        case .data(let data):
-            try file.setAttribute("kind", "data")
-            try write(data.train, into: file.createGroup("train"))
-            if let test = data.test { try write(test, into: file.createGroup("test")) }
-        case .references(let references):
-            try file.setAttribute("kind", "references")
-            try file.setAttribute("matched", references.matched.map(\.rawValue))
-            let group = try file.createGroup("fixed")
-            for (name, weights) in references.fixed { try group.write(name, weights) }
+    func save(_ artifact: Artifact, key: String) throws {
+        try writeHDF5Entry(to: objectPath(key)) { file in
+            switch artifact {
+            case .data(let data):
+                try file.setAttribute("kind", "data")
+                try write(data.train, into: file.createGroup("train"))
+                if let test = data.test { try write(test, into: file.createGroup("test")) }
+            case .references(let references):
+                try file.setAttribute("kind", "references")
+                try file.setAttribute("matched", references.matched.map(\.rawValue))
+                let group = try file.createGroup("fixed")
+                for (name, weights) in references.fixed { try group.write(name, weights) }
+            }
         }
-        try file.close()
-        try commit(temporary, to: objectPath(key))
     }
 
-    func loadArtifact(key: String, locking: FileLocking) throws -> Artifact {
-        let file = try File.open(objectPath(key), locking: locking)
-        defer { try? file.close() }
-        if try file.attribute("kind").stringValue == "references" {
-            var fixed: [(name: String, weights: [Double])] = []
-            let group = try file.openGroup("fixed")
-            for name in try group.memberNames() { fixed.append((name, try group.openDataset(name).readDoubles())) }
-            let matched: [MatchedReference]
-            if case .strings(let names) = try file.attribute("matched") {
-                matched = names.compactMap(MatchedReference.init(rawValue:))
-            } else {
-                matched = []
+    /// The artifact of an instance; nil when the cache has none (a corrupt one
+    /// is discarded and thrown as `CorruptCacheEntry`).
+    func loadArtifact(key: String, what: String) throws -> Artifact? {
+        try readHDF5Entry(objectPath(key), what: what) { file in
+            if try file.attribute("kind").stringValue == "references" {
+                var fixed: [(name: String, weights: [Double])] = []
+                let group = try file.openGroup("fixed")
+                for name in try group.memberNames() { fixed.append((name, try group.openDataset(name).readDoubles())) }
+                guard case .strings(let names) = try file.attribute("matched") else {
+                    throw CacheError(message: "no list of matched references")
+                }
+                let matched = try names.map { name in
+                    guard let kind = MatchedReference(rawValue: name) else { throw CacheError(message: "unknown reference \(name)") }
+                    return kind
+                }
+                return .references(ReferenceArtifact(fixed: fixed, matched: matched))
             }
-            return .references(ReferenceArtifact(fixed: fixed, matched: matched))
+            let train = try read(file.openGroup("train"))
+            let test = try file.contains("test") ? try read(file.openGroup("test")) : nil
+            return .data(DataArtifact(train: train, test: test))
         }
-        let train = try read(file.openGroup("train"))
-        let test = try file.contains("test") ? try read(file.openGroup("test")) : nil
-        return .data(DataArtifact(train: train, test: test))
     }
 
     private func write(_ data: Dataset, into group: Group) throws {
@@ -54,13 +56,16 @@ extension Cache {
 
     private func read(_ group: Group) throws -> Dataset {
         let shape = try group.openDataset("X").shape
+        let y = try group.openDataset("y").readDoubles()
+        guard shape.count == 2, shape[0] == y.count else { throw CacheError(message: "X of shape \(shape) for \(y.count) labels") }
         let x = Matrix(rows: shape[0], columns: shape[1], storage: try group.openDataset("X").readDoubles())
-        var names: [String]?
-        if case .strings(let list) = try group.attribute("feature_names") { names = list }
+        guard case .strings(let names) = try group.attribute("feature_names"), names.count == shape[1] else {
+            throw CacheError(message: "feature names do not fit X")
+        }
         let truth = try group.contains("truth") ? try group.openDataset("truth").readDoubles() : nil
         let noise = try group.hasAttribute("noise") ? try group.attribute("noise").doubleValue : nil
         let design: Design? = try group.hasAttribute("rho") ? .gaussian(correlation: try group.attribute("rho").doubleValue ?? 0) : nil
-        return Dataset(x: x, y: try group.openDataset("y").readDoubles(), featureNames: names?.count == shape[1] ? names : nil,
-                       truth: truth, noise: noise, design: design)
+        guard truth == nil || truth!.count == shape[1] else { throw CacheError(message: "a truth of the wrong length") }
+        return Dataset(x: x, y: y, featureNames: names, truth: truth, noise: noise, design: design)
     }
 }

@@ -1,42 +1,133 @@
+import Base
 import Foundation
+import HDF5
+import Synchronization
 
 /// The content-addressed store of finished work, `.regime/` beside the
 /// pipeline by default:
 ///
+///     format                    "regime cache 2": the layout below
 ///     lock                      flock: one plain run at a time (shard runs share)
 ///     objects/ab/<key>.h5       a data or reference instance's artifact
 ///     batches/ab/<key>.h5       a fit batch: every point it trained, written at once
 ///     points/ab/<key>           a fit point's pointer: "<batch key> <row>"
 ///     outputs/<digest>          what a write/export last produced: key, size, mtime, path
 ///     state/<stage>.json        the key parts of each instance's last run (for --dry-run's reasons)
+///     inputs/<digest>           an input file's SHA-256 with the stat it was taken at
 ///     shards/<plan>-<i>-of-<n>  a shard's completion record
 ///     tmp/                      files being written; renamed into place when complete
 ///
-/// Every file appears by rename of a complete temporary file, so a run killed
-/// at any moment leaves only whole entries (and temporaries, removed by the
-/// next run that holds the lock).
-public final class Cache: @unchecked Sendable {
+/// Every entry is sealed: its bytes are followed by a SHA-256 of them
+/// (`Seal`), written at commit and checked at every read. An entry that fails
+/// the check — truncated, garbled, one bit flipped — is never used: it is
+/// deleted, reported, and recomputed (`CorruptCacheEntry`). Every entry
+/// appears by rename of a complete, fsynced temporary, so a run killed at any
+/// moment leaves only whole entries, and temporaries that the next run removes.
+public final class Cache: Sendable {
     public let root: String
+    /// A cache that is only looked at (`--dry-run`): corrupt entries are
+    /// reported but not deleted.
+    public let readOnly: Bool
+    /// Entries found corrupt (and deleted) by this process, in order.
+    private let corrupt = Mutex<[CorruptCacheEntry]>([])
 
-    public init(root: String) {
+    public init(root: String, readOnly: Bool = false) {
         self.root = root
+        self.readOnly = readOnly
     }
+
+    /// The layout version this regime reads and writes.
+    static let format = "regime cache 2\n"
 
     func path(_ relative: String) -> String { root + "/" + relative }
 
     func objectPath(_ key: String) -> String { path("objects/\(key.prefix(2))/\(key).h5") }
     func batchPath(_ key: String) -> String { path("batches/\(key.prefix(2))/\(key).h5") }
     func pointerPath(_ key: String) -> String { path("points/\(key.prefix(2))/\(key)") }
-    func outputRecordPath(_ output: String) -> String { path("outputs/\(ContentDigest.of(output))") }
+    func outputRecordPath(_ output: String) -> String { path("outputs/\(NameDigest.of(output))") }
     func statePath(_ stage: String) -> String { path("state/\(stage).json") }
+    func inputRecordPath(_ file: String) -> String { path("inputs/\(NameDigest.of(file))") }
+    var temporaryDirectory: String { path("tmp") }
 
     public var exists: Bool { FileManager.default.fileExists(atPath: root) }
 
+    /// The entry's path relative to the cache, for messages.
+    func relative(_ entry: String) -> String {
+        entry.hasPrefix(root + "/") ? String(entry.dropFirst(root.count + 1)) : entry
+    }
+
+    // MARK: Entries
+
+    /// Commits `bytes` as the entry at `path`, sealed, durably.
+    func writeEntry(_ bytes: [UInt8], to path: String) throws(SystemError) {
+        try DurableFile.write(Seal.seal(bytes), to: path, temporaryDirectory: temporaryDirectory)
+    }
+
+    /// The bytes of the entry at `path`; nil when there is none. A corrupt
+    /// entry is deleted, remembered (`corruptEntries`) and thrown as
+    /// `CorruptCacheEntry`; a file the system cannot read is a `SystemError`.
+    func readEntry(_ path: String, what: String) throws -> [UInt8]? {
+        let sealed: [UInt8]
+        do {
+            sealed = try DurableFile.readAll(path)
+        } catch where error.code == ENOENT {
+            return nil
+        }
+        guard let bytes = Seal.unseal(sealed) else {
+            throw discard(path, what: what, reason: sealed.count < Seal.trailerSize ? "truncated" : "checksum mismatch")
+        }
+        return bytes
+    }
+
+    /// Writes an HDF5 entry built in memory by `body`.
+    func writeHDF5Entry(to path: String, _ body: (File) throws -> Void) throws {
+        let bytes = try File.image(name: relative(path), body)
+        try writeEntry(bytes, to: path)
+    }
+
+    /// Reads an HDF5 entry through `body`; nil when there is none. An entry that
+    /// passes its checksum but does not hold what `body` expects (written by a
+    /// different regime, say) is treated as corrupt too: the cache is never a
+    /// dead end.
+    func readHDF5Entry<R>(_ path: String, what: String, _ body: (File) throws -> R) throws -> R? {
+        guard let bytes = try readEntry(path, what: what) else { return nil }
+        do {
+            let file = try File.open(image: bytes, name: relative(path))
+            defer { try? file.close() }
+            return try body(file)
+        } catch {
+            throw discard(path, what: what, reason: "unreadable content: \(error)")
+        }
+    }
+
+    /// Deletes a corrupt entry and returns the error that reports it.
+    func discard(_ path: String, what: String, reason: String) -> CorruptCacheEntry {
+        if !readOnly { unlink(path) }
+        let entry = CorruptCacheEntry(entry: relative(path), what: what, reason: reason)
+        corrupt.withLock { $0.append(entry) }
+        return entry
+    }
+
+    /// Every corrupt entry found (and deleted) so far.
+    var corruptEntries: [CorruptCacheEntry] { corrupt.withLock { $0 } }
+
+    /// Writes a small text entry.
+    func write(_ text: String, to target: String) throws(SystemError) {
+        try writeEntry(Array(text.utf8), to: target)
+    }
+
+    /// Reads a small text entry (nil when absent; corrupt ones are discarded and nil).
+    func readText(_ path: String, what: String) -> String? {
+        guard let bytes = try? readEntry(path, what: what) else { return nil }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     func hasObject(_ key: String) -> Bool { FileManager.default.fileExists(atPath: objectPath(key)) }
 
-    /// Where a fit point's result is: its batch object and row.
+    /// Where a fit point's result is: its batch object and row. A pointer that
+    /// fails its checksum is discarded (and the batch, if whole, restores it).
     func pointer(_ key: String) -> (batch: String, row: Int)? {
-        guard let text = try? String(contentsOfFile: pointerPath(key), encoding: .utf8) else { return nil }
+        guard let text = readText(pointerPath(key), what: "the pointer of fit point \(key.prefix(12))") else { return nil }
         let parts = text.split(separator: " ")
         guard parts.count == 2, let row = Int(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
         let batch = String(parts[0])
@@ -44,37 +135,7 @@ public final class Cache: @unchecked Sendable {
         return (batch, row)
     }
 
-    /// A fresh temporary path inside the cache (same file system as the targets).
-    func temporaryPath(_ suffix: String = "") -> String {
-        let directory = path("tmp")
-        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        return directory + "/" + UUID().uuidString + suffix
-    }
-
-    /// Moves a complete temporary file into place (atomic on one file system).
-    func commit(_ temporary: String, to target: String) throws {
-        try FileManager.default.createDirectory(atPath: (target as NSString).deletingLastPathComponent,
-                                                withIntermediateDirectories: true)
-        guard rename(temporary, target) == 0 else {
-            throw CacheError(message: "cannot move \(temporary) to \(target): \(String(cString: strerror(errno)))")
-        }
-    }
-
-    /// Writes a small text file atomically.
-    func write(_ text: String, to target: String) throws {
-        let temporary = temporaryPath()
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8)) else {
-            throw CacheError(message: "cannot write \(temporary)")
-        }
-        try commit(temporary, to: target)
-    }
-
-    /// Removes temporaries left by killed runs (only while holding the lock exclusively).
-    func removeTemporaries() {
-        try? FileManager.default.removeItem(atPath: path("tmp"))
-    }
-
-    // MARK: Lock
+    // MARK: Lock and layout
 
     /// An acquired lock, released by `release()` or when the process exits.
     final class Lock {
@@ -89,14 +150,13 @@ public final class Cache: @unchecked Sendable {
     /// Takes the cache lock without waiting: exclusive for plain runs, shared for
     /// shard runs (shards write disjoint batches; shared data objects are
     /// written by atomic rename of identical content). Throws with the holder's
-    /// pid when another run has it.
-    func lock(shared: Bool) throws -> Lock {
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    /// pid when another run has it. Then brings the layout up to date and
+    /// removes temporaries of killed runs.
+    func lock(shared: Bool) throws -> (lock: Lock, notes: [String]) {
+        try DurableFile.makeDirectory(root, for: root)
         let lockPath = path("lock")
-        let descriptor = open(lockPath, O_RDWR | O_CREAT, 0o644)
-        guard descriptor >= 0 else {
-            throw CacheError(message: "cannot open \(lockPath): \(String(cString: strerror(errno)))")
-        }
+        let descriptor = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw SystemError.current(path: lockPath, operation: "cannot open the cache lock") }
         if flock(descriptor, (shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             let holder = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
             close(descriptor)
@@ -108,8 +168,51 @@ public final class Cache: @unchecked Sendable {
             ftruncate(descriptor, 0)
             _ = text.withCString { Glibc.write(descriptor, $0, strlen($0)) }
         }
-        return Lock(descriptor: descriptor)
+        let lock = Lock(descriptor: descriptor)
+        do {
+            var notes = try upgradeLayout(exclusive: !shared)
+            let removed = DurableFile.removeStaleTemporaries(in: temporaryDirectory)
+            if removed > 0 {
+                notes.append("removed \(removed) temporary file\(removed == 1 ? "" : "s") left in the cache by killed runs")
+            }
+            return (lock, notes)
+        } catch {
+            lock.release()
+            throw error
+        }
     }
+
+    /// Writes the layout marker into a new cache; clears a cache of an earlier
+    /// layout (under the exclusive lock only: shard runs refuse it).
+    private func upgradeLayout(exclusive: Bool) throws -> [String] {
+        let marker = path("format")
+        let current = try? String(contentsOfFile: marker, encoding: .utf8)
+        if current == Cache.format { return [] }
+        let kinds = ["objects", "batches", "points", "outputs", "state", "shards", "inputs", "tmp"]
+        let old = kinds.filter { FileManager.default.fileExists(atPath: path($0)) }
+        var notes: [String] = []
+        if !old.isEmpty {
+            guard exclusive else {
+                throw CacheError(message: "the cache \(root) was written by an earlier regime; run once without --shard to renew it")
+            }
+            for kind in old { try? FileManager.default.removeItem(atPath: path(kind)) }
+            notes.append("the cache \(root) was written by an earlier regime; it was cleared and everything is recomputed")
+        }
+        try DurableFile.write(Cache.format, to: marker)
+        return notes
+    }
+}
+
+/// A cache entry that failed its checksum or could not be read as what it
+/// should hold. It has been deleted; what it held is recomputed.
+public struct CorruptCacheEntry: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The entry's path inside the cache.
+    public var entry: String
+    /// What it held, in words ("fit batch 3 of stage fit").
+    public var what: String
+    public var reason: String
+
+    public var description: String { "cache entry \(entry) (\(what)) was corrupt (\(reason)); discarded, recomputing" }
 }
 
 /// A problem with the cache directory itself.
@@ -118,8 +221,33 @@ public struct CacheError: Error, CustomStringConvertible, Sendable {
     public var description: String { message }
 }
 
+/// The trailer that makes a cache entry self-checking: the entry's bytes, then
+/// 16 bytes of magic and the SHA-256 of the bytes before the trailer.
+enum Seal {
+    static let magic = Array("regime-sealed-1\n".utf8)
+    static let trailerSize = 48
+
+    static func seal(_ bytes: [UInt8]) -> [UInt8] {
+        var sealed = bytes
+        sealed.reserveCapacity(bytes.count + trailerSize)
+        sealed += magic
+        sealed += SHA256Digest(hashing: bytes).bytes
+        return sealed
+    }
+
+    /// The bytes inside a sealed entry, or nil when it is not whole.
+    static func unseal(_ sealed: [UInt8]) -> [UInt8]? {
+        guard sealed.count >= trailerSize else { return nil }
+        let end = sealed.count - trailerSize
+        guard Array(sealed[end..<(end + 16)]) == magic else { return nil }
+        let payload = Array(sealed[..<end])
+        guard SHA256Digest(hashing: payload).bytes == Array(sealed[(end + 16)...]) else { return nil }
+        return payload
+    }
+}
+
 /// A short digest of a text, for file names.
-enum ContentDigest {
+enum NameDigest {
     static func of(_ text: String) -> String {
         // FNV-1a, 64 bits: a name, not a security boundary.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325

@@ -35,7 +35,7 @@ struct OutputRecord: Equatable {
 
 extension Cache {
     func outputRecord(for output: String) -> OutputRecord? {
-        (try? String(contentsOfFile: outputRecordPath(output), encoding: .utf8)).flatMap(OutputRecord.init(text:))
+        readText(outputRecordPath(output), what: "the record of \(output)").flatMap(OutputRecord.init(text:))
     }
 
     func recordOutput(_ output: String, key: String) throws {

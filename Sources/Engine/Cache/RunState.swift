@@ -9,8 +9,8 @@ struct RunState: Codable, Equatable {
     var instances: [String: StageInstance.KeyParts]
 
     static func load(_ cache: Cache, stage: String) -> RunState? {
-        guard let data = FileManager.default.contents(atPath: cache.statePath(stage)) else { return nil }
-        return try? JSONDecoder().decode(RunState.self, from: data)
+        guard let text = cache.readText(cache.statePath(stage), what: "the last run of stage \(stage)") else { return nil }
+        return try? JSONDecoder().decode(RunState.self, from: Data(text.utf8))
     }
 
     func save(_ cache: Cache, stage: String) throws {

@@ -1,3 +1,4 @@
+import Base
 import HDF5
 import Pipeline
 import Report
@@ -88,8 +89,7 @@ struct PlotOp: GatherOperation {
                             logX: p["log_x"]!.bool!, logY: p["log_y"]!.bool!, trajectory: p["trajectory"]!.bool!,
                             title: p["title"]?.string)
         let svg = try Plot.svg(try gatherer.results(name: context.spec.name), spec)
-        try AtomicFile.write(Data(svg.utf8), to: output)
+        try DurableFile.write(svg, to: output)
     }
 }
 
-import struct Foundation.Data

@@ -15,7 +15,6 @@ struct PointGatherer {
 
     let plan: Plan
     let cache: Cache
-    let locking: FileLocking
     /// The gathered instances, in output order.
     let points: [Int]
     /// Where each point's result is (nil: it failed in this run, with --keep-going).
@@ -36,10 +35,9 @@ struct PointGatherer {
         var matchedReferences: [String]
     }
 
-    init(plan: Plan, instance: StageInstance, cache: Cache, locking: FileLocking, failures: [Int: String]) throws {
+    init(plan: Plan, instance: StageInstance, cache: Cache, failures: [Int: String]) throws {
         self.plan = plan
         self.cache = cache
-        self.locking = locking
         self.failures = failures
         points = instance.inputs.flatMap(\.instances)
         var locations: [Location?] = []
@@ -51,29 +49,32 @@ struct PointGatherer {
             } else if failures[point] != nil {
                 locations.append(nil)
             } else {
-                throw CacheError(message: "\(plan.instances[point].identity) has no cached result (the cache under \(cache.root) changed during the run?)")
+                let instance = plan.instances[point]
+                throw cache.discard(cache.pointerPath(instance.key), what: instance.identity, reason: "missing")
             }
         }
         self.locations = locations
         batchKeys = keys
         var headers: [String: Header] = [:]
-        for key in keys { headers[key] = try PointGatherer.header(cache.batchPath(key), locking: locking) }
+        for key in keys { headers[key] = try PointGatherer.header(cache.batchPath(key), cache: cache) }
         self.headers = headers
     }
 
-    private static func header(_ path: String, locking: FileLocking) throws -> Header {
-        let file = try File.open(path, locking: locking)
-        defer { try? file.close() }
-        func strings(_ name: String) throws -> [String] {
-            if case .strings(let list) = try file.attribute(name) { return list }
-            return []
+    private static func header(_ path: String, cache: Cache) throws -> Header {
+        let header = try cache.readHDF5Entry(path, what: "a fit batch") { file in
+            func strings(_ name: String) throws -> [String] {
+                guard case .strings(let list) = try file.attribute(name) else { throw CacheError(message: "\(name) is not a list") }
+                return list
+            }
+            return Header(metricNames: try strings("metric_names"),
+                          recordedSteps: try file.openDataset("recorded").read(as: Int64.self).map(Int.init),
+                          featureNames: try strings("feature_names"), dataKey: try file.attribute("data_key").stringValue ?? "",
+                          hasTruth: try file.contains("truth"),
+                          fixedReferences: try file.openGroup("references").memberNames(),
+                          matchedReferences: try file.openGroup("matched").memberNames())
         }
-        return Header(metricNames: try strings("metric_names"),
-                      recordedSteps: try file.openDataset("recorded").read(as: Int64.self).map(Int.init),
-                      featureNames: try strings("feature_names"), dataKey: try file.attribute("data_key").stringValue ?? "",
-                      hasTruth: try file.contains("truth"),
-                      fixedReferences: try file.openGroup("references").memberNames(),
-                      matchedReferences: try file.openGroup("matched").memberNames())
+        guard let header else { throw cache.discard(path, what: "a fit batch", reason: "missing") }
+        return header
     }
 
     /// Every batch record with the output rows of its points, one at a time.
@@ -84,8 +85,19 @@ struct PointGatherer {
             rowsOfBatch[location.batch, default: []].append((output, location.row))
         }
         for key in batchKeys {
-            let record = try FitBatchRecord.load(from: cache.batchPath(key), locking: locking)
-            try body(record, rowsOfBatch[key] ?? [])
+            let path = cache.batchPath(key)
+            guard let record = try FitBatchRecord.load(from: path, cache: cache) else {
+                throw cache.discard(path, what: "a fit batch", reason: "missing")
+            }
+            let rows = rowsOfBatch[key] ?? []
+            // A pointer names its batch and row; the batch names the point it
+            // holds there. Both must agree, or the pointer is not to be trusted.
+            for (output, row) in rows where row >= record.count || record.pointKeys[row] != plan.instances[points[output]].key {
+                let instance = plan.instances[points[output]]
+                throw cache.discard(cache.pointerPath(instance.key), what: "the pointer of \(instance.identity)",
+                                    reason: "it names row \(row) of a batch that holds another point there")
+            }
+            try body(record, rows)
         }
     }
 

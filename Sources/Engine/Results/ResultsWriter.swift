@@ -1,4 +1,4 @@
-import var Data.regimeVersion
+import Base
 import Foundation
 import HDF5
 import Pipeline
@@ -20,7 +20,9 @@ import Report
 ///
 /// Float64 throughout, strings variable-length UTF-8, large arrays chunked with
 /// shuffle + deflate. The file is written beside its target under a temporary
-/// name and renamed into place: readers never see a half-written file.
+/// name, flushed, closed and fsynced with every step checked, read back, and
+/// only then renamed into place (`DurableFile`): readers never see a
+/// half-written file, and a failure leaves the previous results as they were.
 struct ResultsWriter {
     let gatherer: PointGatherer
     let instance: StageInstance
@@ -30,11 +32,28 @@ struct ResultsWriter {
     let includeTrajectories: Bool
 
     func write(to target: String) throws {
-        try AtomicFile.replace(target, writeFile)
+        try DurableFile.replace(target, write: { temporary in
+            try File.withNew(temporary, locking: locking) { try writeFile($0) }
+        }, verify: { temporary in
+            try ResultsWriter.verify(temporary, points: gatherer.points.count, locking: locking)
+        })
     }
 
-    private func writeFile(_ path: String) throws {
-        let file = try File.create(path, locking: locking)
+    /// Reads a finished file back: it opens, and every summary column holds
+    /// one value per point.
+    static func verify(_ path: String, points: Int, locking: FileLocking) throws {
+        let file = try File.open(path, locking: locking)
+        defer { try? file.close() }
+        let summary = try file.openGroup("summary")
+        for name in try summary.memberNames() {
+            let shape = try summary.openDataset(name).shape
+            guard shape == [points] else {
+                throw ResultsFileError(message: "/summary/\(name) holds shape \(shape), not \(points) values")
+            }
+        }
+    }
+
+    private func writeFile(_ file: File) throws {
         let count = gatherer.points.count
         try provenance(file)
 
@@ -150,7 +169,6 @@ struct ResultsWriter {
             }
             try set.attachDimensionScale(point, toAxis: 0)
         }
-        try file.close()
     }
 
     private func trajectoryRow(_ record: FitBatchRecord, metric: Int, row: Int, steps: [Int], stepIndex: [Int: Int]) -> [Double] {
@@ -195,4 +213,10 @@ struct ResultsWriter {
         }
         return "{\"seed\":\(spec.seed),\"batch_width\":\(spec.batchWidth),\"stages\":{" + stages.joined(separator: ",") + "}}"
     }
+}
+
+/// A results file that does not hold what was written into it.
+struct ResultsFileError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -47,6 +47,10 @@ public struct RunReport: Sendable {
     public var upToDate: Bool
     public var instancesComputed = 0
     public var pointsTrained = 0
+    /// Points whose training diverged (a result, not a failure: status `diverged`).
+    public var diverged = 0
+    /// Points that could not be trained (their batch failed).
+    public var failedPoints = 0
     public var batches = 0
     public var outputsWritten: [String] = []
     public var failures: [StageFailure] = []

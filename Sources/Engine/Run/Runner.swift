@@ -1,8 +1,10 @@
+import Base
 import Foundation
 import HDF5
 import Learning
 import LinearAlgebra
 import Pipeline
+import Synchronization
 import struct Data.RandomStream
 import struct Data.DataError
 
@@ -13,24 +15,30 @@ import struct Data.DataError
 /// OpenBLAS's AVX-512 kernels give results that change with the thread count,
 /// so regime never varies it: results are the same for any --jobs, any
 /// --shard and any machine with the same BLAS kernels.
-public final class Runner: @unchecked Sendable {
+public final class Runner: Sendable {
     public let plan: Plan
     public let options: RunOptions
     public let cache: Cache
     let observer: (any ProgressObserver)?
     private let context: ExecutionContext
-    private let state = NSLock()
-    private var artifacts: [Int: Artifact] = [:]
-    private var failures: [StageFailure] = []
-    private var failedPoints: [Int: String] = [:]
-    private var cancelled = false
-    private var scheduler: Scheduler?
-    private var pointsDone = 0, unitsDone = 0, pointsTotal = 0, unitsTotal = 0
-    private var succeededInstances: [Int] = []
-    private var report = RunReport(upToDate: false)
-    private var trace: FileHandle?
+    private let cancelled: CancellationFlag
+    private let state = Mutex(RunnerState())
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
+
+    /// What the units of a run share, behind the runner's mutex.
+    private struct RunnerState {
+        var artifacts: [Int: Artifact] = [:]
+        var failures: [StageFailure] = []
+        var failedPoints: [Int: String] = [:]
+        /// Units of this pass that failed on a corrupt cache entry.
+        var corruptionFailures = 0
+        var scheduler: Scheduler?
+        var pointsDone = 0, unitsDone = 0, pointsTotal = 0, unitsTotal = 0
+        var succeededInstances: [Int] = []
+        var report = RunReport(upToDate: false)
+        var trace: FileHandle?
+    }
 
     public init(plan: Plan, options: RunOptions, observer: (any ProgressObserver)? = nil) {
         self.plan = plan
@@ -39,16 +47,15 @@ public final class Runner: @unchecked Sendable {
         cache = Cache(root: options.cacheDirectory ?? plan.spec.directory + "/.regime")
         let flag = CancellationFlag()
         context = ExecutionContext(spec: plan.spec, locking: options.locking, cancelled: { flag.isSet })
-        self.flag = flag
+        cancelled = flag
         started = ContinuousClock().now
     }
-
-    private let flag: CancellationFlag
 
     /// What a run would do now, and why (for --dry-run and --question). Reads the
     /// cache, writes nothing, takes no lock.
     public func preview() -> [PlannedEntry] {
-        let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
+        let work = WorkPlan(plan: plan, cache: Cache(root: cache.root, readOnly: true), force: options.force,
+                            shard: options.shard)
         return work.reasons.keys.sorted().map { index in
             let instance = plan.instances[index]
             return PlannedEntry(stage: instance.stage, op: plan.spec.stage(instance.stage)!.operation.name,
@@ -59,79 +66,149 @@ public final class Runner: @unchecked Sendable {
     /// Stops the run: no new unit starts, training batches stop at their next
     /// check, and the run reports itself interrupted. Safe from any thread.
     public func interrupt() {
-        flag.set()
-        state.lock()
-        cancelled = true
-        let scheduler = self.scheduler
-        state.unlock()
+        cancelled.set()
+        let scheduler = state.withLock { $0.scheduler }
         scheduler?.stop()
     }
 
     public func run() throws -> RunReport {
-        let lock = try cache.lock(shared: options.shard != nil)
+        let (lock, notes) = try cache.lock(shared: options.shard != nil)
         defer { lock.release() }
-        if options.shard == nil { cache.removeTemporaries() }
+        for note in notes { log("regime: note: \(note)") }
+        if options.shard == nil { removeStaleOutputTemporaries() }
         BLAS.threadCount = 1
+        // A corrupt cache entry found while running is deleted and its unit
+        // fails; the next pass plans again from what the cache now holds and
+        // recomputes it. Each pass deletes at least one entry, so this ends.
+        var warned = 0
+        var pass = 1
+        while true {
+            let result = try runPass(first: pass == 1)
+            let corrupt = cache.corruptEntries
+            for entry in corrupt[warned...] { log("regime: warning: \(entry)") }
+            warned = corrupt.count
+            let again = result.failedOnCorruptionOnly && !cancelled.isSet && pass < Runner.maximumPasses
+            if !again { return finish(result) }
+            state.withLock { $0.corruptionFailures = 0 }
+            pass += 1
+        }
+    }
+
+    /// Removes the temporaries that killed runs left beside this pipeline's
+    /// outputs (those of processes that are gone; see `DurableFile`).
+    private func removeStaleOutputTemporaries() {
+        var directories = Set<String>()
+        for stage in plan.spec.stages where stage.operation.gathers {
+            for instance in plan.instances(of: stage.id) {
+                directories.insert(DurableFile.parent(of: WorkPlan.outputPath(instance, plan.spec)))
+            }
+        }
+        let removed = directories.sorted().reduce(0) { $0 + DurableFile.removeStaleTemporaries(in: $1) }
+        if removed > 0 {
+            log("regime: note: removed \(removed) temporary file\(removed == 1 ? "" : "s") that killed runs left beside the outputs")
+        }
+    }
+
+    /// How many times a run plans again after finding corrupt cache entries.
+    static let maximumPasses = 10
+
+    private struct PassResult {
+        var upToDate: Bool
+        /// Units of this pass that did not run (an input failed, or the run stopped).
+        var skipped: Int
+        /// Every failure of the pass was a corrupt cache entry, so another pass may finish the run.
+        var failedOnCorruptionOnly: Bool
+    }
+
+    private func runPass(first: Bool) throws -> PassResult {
         let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
         for (batch, point, row) in work.recoverable {
             try cache.write("\(batch) \(row)\n", to: cache.pointerPath(plan.instances[point].key))
         }
         let units = work.units
         if units.isEmpty {
-            log("regime: \(plan.spec.name): up to date")
-            return RunReport(upToDate: true)
+            if first { log("regime: \(plan.spec.name): up to date") }
+            return PassResult(upToDate: first, skipped: 0, failedOnCorruptionOnly: false)
         }
-        if let path = options.tracePath {
+        if first, let path = options.tracePath {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
-            trace = FileHandle(forWritingAtPath: path)
+            let handle = FileHandle(forWritingAtPath: path)
+            state.withLock { $0.trace = handle }
         }
-        defer { try? trace?.close() }
-        pointsTotal = units.reduce(0) { if case .batch(_, let points) = $1.work { return $0 + points.count } else { return $0 } }
-        unitsTotal = units.count
+        let points = units.reduce(0) { if case .batch(_, let points) = $1.work { return $0 + points.count } else { return $0 } }
+        state.withLock { state in
+            state.pointsTotal += points
+            state.unitsTotal += units.count
+        }
         let jobs = max(1, min(options.jobs, units.count))
-        let cores = ProcessInfo.processInfo.activeProcessorCount
-        if options.jobs > cores {
-            log("regime: note: --jobs \(options.jobs) is more than the \(cores) cores; units will share them")
+        if first {
+            let cores = ProcessInfo.processInfo.activeProcessorCount
+            if options.jobs > cores {
+                log("regime: note: --jobs \(options.jobs) is more than the \(cores) cores; units will share them")
+            }
+            log("regime: \(plan.spec.name): " + Runner.describe(units: units, points: points) + "; \(jobs) job\(jobs == 1 ? "" : "s") × 1 BLAS thread ("
+                + Runner.blasDescription + ")")
+        } else {
+            log("regime: \(plan.spec.name): recomputing what the corrupt entries held: " + Runner.describe(units: units, points: points))
         }
-        let batches = units.filter { if case .batch = $0.work { return true } else { return false } }.count
-        let instances = units.filter { if case .instance = $0.work { return true } else { return false } }.count
-        let outputs = units.count - batches - instances
-        var parts: [String] = []
-        if pointsTotal > 0 { parts.append("\(pointsTotal) fit point\(pointsTotal == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es")") }
-        if instances > 0 { parts.append("\(instances) data/reference instance\(instances == 1 ? "" : "s")") }
-        if outputs > 0 { parts.append("\(outputs) output\(outputs == 1 ? "" : "s")") }
-        log("regime: \(plan.spec.name): " + parts.joined(separator: ", ") + "; \(jobs) job\(jobs == 1 ? "" : "s") × 1 BLAS thread ("
-            + Runner.blasDescription + ")")
         emitProgress()
 
         let scheduler = Scheduler(dependencies: units.map(\.dependencies), jobs: jobs, keepGoing: options.keepGoing) { unit in
             if case .gather = units[unit].work { return true }
             return false
         }
-        state.lock()
-        self.scheduler = scheduler
-        let stopAlready = cancelled
-        state.unlock()
-        if stopAlready { scheduler.stop() }
+        state.withLock { $0.scheduler = scheduler }
+        if cancelled.isSet { scheduler.stop() }
         let outcomes = scheduler.run { [self] unit, failedInputs in
             try execute(units[unit], failedInputs: failedInputs.map { units[$0] })
         }
-        state.lock()
-        report.skipped = outcomes.filter { if case .skipped = $0 { return true } else { return false } }.count
-        report.failures = failures
-        report.interrupted = cancelled
-        report.seconds = (clock.now - started).seconds
-        let succeeded = succeededInstances
-        let result = report
-        state.unlock()
+        let skipped = outcomes.filter { if case .skipped = $0 { return true } else { return false } }.count
+        return state.withLock { state in
+            state.scheduler = nil
+            return PassResult(upToDate: false, skipped: skipped,
+                              failedOnCorruptionOnly: state.corruptionFailures > 0 && state.failures.isEmpty)
+        }
+    }
 
+    static func describe(units: [WorkPlan.Unit], points: Int) -> String {
+        let batches = units.filter { if case .batch = $0.work { return true } else { return false } }.count
+        let instances = units.filter { if case .instance = $0.work { return true } else { return false } }.count
+        let outputs = units.count - batches - instances
+        var parts: [String] = []
+        if points > 0 { parts.append("\(points) fit point\(points == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es")") }
+        if instances > 0 { parts.append("\(instances) data/reference instance\(instances == 1 ? "" : "s")") }
+        if outputs > 0 { parts.append("\(outputs) output\(outputs == 1 ? "" : "s")") }
+        return parts.joined(separator: ", ")
+    }
+
+    /// The report of the whole run, the shard record, and the key parts of what ran.
+    private func finish(_ last: PassResult) -> RunReport {
+        var (result, succeeded, corruptLeft) = state.withLock { state -> (RunReport, [Int], Int) in
+            try? state.trace?.close()
+            state.trace = nil
+            var report = state.report
+            report.failures = state.failures
+            report.failedPoints = state.failedPoints.count
+            report.interrupted = cancelled.isSet
+            report.seconds = (clock.now - started).seconds
+            return (report, state.succeededInstances, state.corruptionFailures)
+        }
+        result.skipped = last.skipped
+        if last.upToDate {
+            result.upToDate = true
+            return result
+        }
+        if corruptLeft > 0, !result.interrupted {
+            result.failures.append(StageFailure(
+                identity: "cache",
+                message: "\(cache.root) kept turning up corrupt entries after \(Runner.maximumPasses) passes; check the disk, or remove the cache",
+                isInputError: false))
+        }
         if !result.interrupted {
-            if let shard = options.shard {
-                if result.failures.isEmpty {
-                    let planKey = ContentKey.hash(plan.instances.map(\.key).joined(separator: "\n"))
-                    try? cache.write("shard \(shard.index) of \(shard.count): \(result.pointsTrained) points in \(result.batches) batches, \(String(format: "%.1f", result.seconds)) s\n",
-                                     to: cache.path("shards/\(planKey.prefix(16))-\(shard.index)-of-\(shard.count)"))
-                }
+            if let shard = options.shard, result.failures.isEmpty {
+                let planKey = ContentKey.hash(plan.instances.map(\.key).joined(separator: "\n"))
+                try? cache.write("shard \(shard.index) of \(shard.count): \(result.pointsTrained) points in \(result.batches) batches, \(String(format: "%.1f", result.seconds)) s\n",
+                                 to: cache.path("shards/\(planKey.prefix(16))-\(shard.index)-of-\(shard.count)"))
             }
             saveState(succeeded)
         }
@@ -150,7 +227,7 @@ public final class Runner: @unchecked Sendable {
     // MARK: Units
 
     private func execute(_ unit: WorkPlan.Unit, failedInputs: [WorkPlan.Unit]) throws {
-        if flag.isSet { throw CancellationError() }
+        if cancelled.isSet { throw CancellationError() }
         let start = (clock.now - started).seconds
         var kind = "", stage = "", points = 0
         do {
@@ -174,6 +251,10 @@ public final class Runner: @unchecked Sendable {
             throw error
         } catch is CancellationError {
             throw CancellationError()
+        } catch let error as CorruptCacheEntry {
+            // Reported as a warning by the run; the next pass recomputes it.
+            state.withLock { $0.corruptionFailures += 1 }
+            throw error
         } catch let error as DataError {
             let failure = StageFailure(identity: describe(unit), message: error.description, isInputError: true)
             record(failure)
@@ -184,15 +265,13 @@ public final class Runner: @unchecked Sendable {
             throw failure
         }
         let end = (clock.now - started).seconds
-        if let trace {
-            let line = "{\"unit\":\(unit.id),\"kind\":\"\(kind)\",\"stage\":\"\(stage)\",\"points\":\(points),\"dependencies\":\(unit.dependencies),\"start\":\(start),\"end\":\(end)}\n"
-            state.lock()
-            trace.write(Data(line.utf8))
-            state.unlock()
+        state.withLock { state in
+            if let trace = state.trace {
+                let line = "{\"unit\":\(unit.id),\"kind\":\"\(kind)\",\"stage\":\"\(stage)\",\"points\":\(points),\"dependencies\":\(unit.dependencies),\"start\":\(start),\"end\":\(end)}\n"
+                trace.write(Data(line.utf8))
+            }
+            state.unitsDone += 1
         }
-        state.lock()
-        unitsDone += 1
-        state.unlock()
         emitProgress()
     }
 
@@ -210,24 +289,23 @@ public final class Runner: @unchecked Sendable {
     }
 
     private func record(_ failure: StageFailure, points: [Int] = []) {
-        state.lock()
-        failures.append(failure)
-        for point in points { failedPoints[point] = failure.message }
-        state.unlock()
+        state.withLock { state in
+            state.failures.append(failure)
+            for point in points { state.failedPoints[point] = failure.message }
+        }
         emitProgress()
     }
 
+    /// The artifact of a data or reference instance: in memory when this run
+    /// made it, else from the cache (verified). One that went missing since the
+    /// plan was made counts as corrupt, so the next pass recomputes it.
     private func artifact(_ index: Int) throws -> Artifact {
-        state.lock()
-        if let artifact = artifacts[index] {
-            state.unlock()
-            return artifact
+        if let artifact = state.withLock({ $0.artifacts[index] }) { return artifact }
+        let instance = plan.instances[index]
+        guard let loaded = try cache.loadArtifact(key: instance.key, what: instance.identity) else {
+            throw cache.discard(cache.objectPath(instance.key), what: instance.identity, reason: "missing")
         }
-        state.unlock()
-        let loaded = try cache.loadArtifact(key: plan.instances[index].key, locking: options.locking)
-        state.lock()
-        artifacts[index] = loaded
-        state.unlock()
+        state.withLock { $0.artifacts[index] = loaded }
         return loaded
     }
 
@@ -239,12 +317,12 @@ public final class Runner: @unchecked Sendable {
         var inputs: [String: [Artifact]] = [:]
         for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
         let artifact = try operation.run(instance, inputs: inputs, context: context)
-        try cache.save(artifact, key: instance.key, locking: options.locking)
-        state.lock()
-        artifacts[index] = artifact
-        succeededInstances.append(index)
-        report.instancesComputed += 1
-        state.unlock()
+        try cache.save(artifact, key: instance.key)
+        state.withLock { state in
+            state.artifacts[index] = artifact
+            state.succeededInstances.append(index)
+            state.report.instancesComputed += 1
+        }
     }
 
     private func runBatch(_ batch: WorkPlan.FitBatch, points: [Int]) throws {
@@ -315,13 +393,11 @@ public final class Runner: @unchecked Sendable {
             throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
                                message: "\(error)", isInputError: false)
         }
-        let flag = self.flag
+        let flag = cancelled
         trainer.cancellation = { flag.isSet }
         var reported = 0
         let output = trainer.run { [self] finished in
-            state.lock()
-            pointsDone += finished - reported
-            state.unlock()
+            state.withLock { $0.pointsDone += finished - reported }
             reported = finished
             emitProgress()
         }
@@ -345,15 +421,16 @@ public final class Runner: @unchecked Sendable {
             trajectories: trajectories,
             truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
         let key = WorkPlan.batchKey(points, plan)
-        try record.save(to: cache.batchPath(key), cache: cache, locking: options.locking)
+        try record.save(to: cache.batchPath(key), cache: cache)
         for (row, instance) in instances.enumerated() {
             try cache.write("\(key) \(row)\n", to: cache.pointerPath(instance.key))
         }
-        state.lock()
-        succeededInstances += points
-        report.pointsTrained += points.count
-        report.batches += 1
-        state.unlock()
+        state.withLock { state in
+            state.succeededInstances += points
+            state.report.pointsTrained += points.count
+            state.report.batches += 1
+            for result in output.results where result.status == .diverged { state.report.diverged += 1 }
+        }
     }
 
     private func runGather(_ index: Int) throws {
@@ -361,23 +438,21 @@ public final class Runner: @unchecked Sendable {
         guard let operation = plan.spec.stage(instance.stage)!.operation as? any GatherOperation else {
             preconditionFailure("\(instance.stage) is not a gathering op")
         }
-        state.lock()
-        let failed = failedPoints
-        state.unlock()
+        let failed = state.withLock { $0.failedPoints }
         let inputs = Set(instance.inputs.flatMap(\.instances))
         var missing: [Int: String] = [:]
         for point in inputs where cache.pointer(plan.instances[point].key) == nil {
             missing[point] = failed[point] ?? "not trained (an input failed)"
         }
         let output = WorkPlan.outputPath(instance, plan.spec)
-        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, locking: options.locking, failures: missing)
+        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, failures: missing)
         try operation.run(instance, gatherer: gatherer, output: output, context: context)
         // An output holding failed points is rewritten by the next run.
         if missing.isEmpty { try cache.recordOutput(output, key: instance.key) }
-        state.lock()
-        report.outputsWritten.append(output)
-        if missing.isEmpty { succeededInstances.append(index) }
-        state.unlock()
+        state.withLock { state in
+            state.report.outputsWritten.append(output)
+            if missing.isEmpty { state.succeededInstances.append(index) }
+        }
     }
 
     // MARK: Reporting
@@ -385,10 +460,10 @@ public final class Runner: @unchecked Sendable {
     private func log(_ line: String) { observer?.handle(.log(line)) }
 
     private func emitProgress() {
-        state.lock()
-        let event = RunEvent.progress(pointsDone: pointsDone, pointsTotal: pointsTotal, unitsDone: unitsDone,
-                                      unitsTotal: unitsTotal, failures: failures.count)
-        state.unlock()
+        let event = state.withLock { state in
+            RunEvent.progress(pointsDone: state.pointsDone, pointsTotal: state.pointsTotal, unitsDone: state.unitsDone,
+                              unitsTotal: state.unitsTotal, failures: state.failures.count)
+        }
         observer?.handle(event)
     }
 
@@ -408,17 +483,8 @@ public final class Runner: @unchecked Sendable {
 }
 
 /// A flag set once, read from any thread.
-final class CancellationFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = false
-    var isSet: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
-    }
-    func set() {
-        lock.lock()
-        value = true
-        lock.unlock()
-    }
+final class CancellationFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    var isSet: Bool { value.load(ordering: .acquiring) }
+    func set() { value.store(true, ordering: .releasing) }
 }

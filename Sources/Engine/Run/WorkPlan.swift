@@ -115,7 +115,7 @@ struct WorkPlan {
                 if let found = cache.pointer(instances[point].key), !candidates.contains(found.batch) { candidates.append(found.batch) }
             }
             for candidate in candidates where FileManager.default.fileExists(atPath: cache.batchPath(candidate)) {
-                guard let keys = try? FitBatchRecord.pointKeys(at: cache.batchPath(candidate)) else { continue }
+                guard let keys = (try? FitBatchRecord.pointKeys(at: cache.batchPath(candidate), cache: cache)) ?? nil else { continue }
                 for point in missing where !cached[point] {
                     if let row = keys.firstIndex(of: instances[point].key) {
                         recoverable.append((candidate, point, row))

@@ -1,4 +1,4 @@
-import Crypto
+import Base
 
 /// SHA-256 content keys, as lowercase hex.
 public enum ContentKey {
@@ -7,9 +7,6 @@ public enum ContentKey {
     public static let numericsVersion = 1
 
     public static func hash(_ text: String) -> String {
-        SHA256.hash(data: Array(text.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256Digest(hashing: text).hex
     }
 }

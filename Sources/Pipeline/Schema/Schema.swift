@@ -1,4 +1,4 @@
-import enum Data.Suggestion
+import enum Base.Suggestion
 /// The keys of a mapping — an op's parameters, or a nested record such as
 /// `optimizer` — with their types, defaults and documentation.
 public struct Schema: Sendable {

@@ -1,4 +1,4 @@
-import enum Data.Suggestion
+import enum Base.Suggestion
 import Foundation
 
 /// The type of a pipeline key: how a YAML node becomes a `Value`, and what is

@@ -111,4 +111,4 @@ enum Overrides {
     }
 }
 
-import enum Data.Suggestion
+import enum Base.Suggestion

@@ -1,5 +1,5 @@
 import Foundation
-import enum Data.Suggestion
+import enum Base.Suggestion
 
 /// Reads and validates a pipeline file: YAML syntax, `--set` overrides, the
 /// top-level keys, each stage's op, keys, inputs and sweep, the stage graph and

@@ -1,4 +1,4 @@
-import enum Data.Suggestion
+import enum Base.Suggestion
 
 /// Reads a stage's `sweep:` mapping into axes, checking every key against the
 /// op's sweepable keys and every value against the key's type.

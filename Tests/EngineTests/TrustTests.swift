@@ -1,0 +1,190 @@
+import Base
+import Foundation
+import Testing
+import TestSupport
+
+/// What a flaky machine does to a run: a full disk under the results or the
+/// cache, a read-only directory, a kill in the middle of writing the results,
+/// and a cache damaged in every way a disk can damage it.
+@Suite("trust: full disks, read-only directories, kills and a damaged cache")
+struct TrustTests {
+    func errorLines(_ result: ProcessResult) -> [String] {
+        result.stderr.split(separator: "\n").map(String.init).filter { $0.hasPrefix("regime: error:") }
+    }
+
+    func temporaries(in directory: String) -> [String] {
+        ((FileManager.default.enumerator(atPath: directory)?.allObjects as? [String]) ?? []).filter { $0.contains(DurableFile.marker) }
+    }
+
+    @Test("a full disk under the results: exit 1 naming the file and ENOSPC, the old results intact, nothing recorded as done")
+    func resultsDiskFull() throws {
+        let workspace = try Workspace(label: "results-full")
+        try Tmpfs.with(kilobytes: 96) { mount in
+            let target = mount + "/r.h5"
+            let small = ["--set", "results.path=\(target)", "--set", "results.trajectories=false", "--set", "results.weights=false"]
+            let first = try workspace.regime("run", small)
+            #expect(first.status == 0, "\(first.stderr)")
+            let before = try Data(contentsOf: URL(fileURLWithPath: target))
+
+            // With weights and trajectories the file no longer fits.
+            let full = try workspace.regime("run", ["--set", "results.path=\(target)"])
+            #expect(full.status == 1, "\(full.stderr)")
+            #expect(errorLines(full) == ["regime: error: results: \(target): cannot write: No space left on device"])
+            #expect(!full.stderr.contains("wrote \(target)"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == before, "the previous results are untouched")
+            #expect(temporaries(in: mount).isEmpty)
+            #expect(try workspace.regime("run", ["--question", "--set", "results.path=\(target)"]).status == 1,
+                    "the failed output is not recorded as done")
+        }
+    }
+
+    @Test("a full disk under the cache: exit 1 with the OS reason, no crash; after making room the run finishes bit-identical")
+    func cacheDiskFull() throws {
+        let reference = try Workspace(label: "cache-reference")
+        #expect(try reference.regime().status == 0)
+        let workspace = try Workspace(label: "cache-full")
+        try Tmpfs.with(kilobytes: 120) { mount in
+            let cache = mount + "/cache"
+            let full = try workspace.regime("run", ["--cache", cache, "--jobs", "1"])
+            #expect(full.status == 1, "\(full.stderr)")
+            let lines = errorLines(full)
+            #expect(lines.count == 1 && lines[0].hasSuffix(": cannot write: No space left on device"), "\(full.stderr)")
+            #expect(lines.first?.contains(cache) == true, "the error names the cache entry")
+            #expect(!FileManager.default.fileExists(atPath: workspace.path("results/sweep.h5")))
+            #expect(temporaries(in: cache).isEmpty)
+            // Room again: the next run completes from what was committed.
+            let grow = try Subprocess.run("/bin/mount", ["-o", "remount,size=64m", mount])
+            #expect(grow.status == 0)
+            let resumed = try workspace.regime("run", ["--cache", cache])
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            #expect(!resumed.stderr.contains("warning"), "nothing committed was corrupt")
+            #expect(try ResultsFiles.differences(reference.path("results/sweep.h5"), workspace.path("results/sweep.h5")).isEmpty)
+        }
+    }
+
+    @Test("a read-only results directory: exit 1 naming the file and EROFS")
+    func readOnlyResults() throws {
+        let workspace = try Workspace(label: "results-ro")
+        try Tmpfs.with(kilobytes: 512) { mount in
+            try Tmpfs.setReadOnly(mount, true)
+            defer { try? Tmpfs.setReadOnly(mount, false) }
+            let run = try workspace.regime("run", ["--set", "results.path=\(mount)/out/r.h5"])
+            #expect(run.status == 1)
+            #expect(errorLines(run) == ["regime: error: results: \(mount)/out/r.h5: cannot create the directory \(mount)/out: Read-only file system"])
+        }
+    }
+
+    @Test("SIGKILL while the results are written leaves a temporary that the next run removes; SIGTERM finishes the file or leaves none")
+    func killDuringResultsWrite() throws {
+        // Trajectories recorded at every step make the results write last long enough to hit.
+        let slow = ["--jobs", "2", "--set", "fit.optimizer.steps=20000", "--set", "fit.record.every=1"]
+        for signal in [SIGKILL, SIGTERM] {
+            let workspace = try Workspace(label: "kill-write")
+            let errors = Pipe()
+            let process = try workspace.start(slow, stderr: errors)
+            let results = workspace.path("results")
+            let deadline = Date().addingTimeInterval(120)
+            while temporaries(in: results).filter({ $0.hasPrefix(".sweep.h5") }).isEmpty, process.isRunning, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.005)
+            }
+            #expect(process.isRunning, "the run ended before its results write could be interrupted")
+            kill(process.processIdentifier, signal)
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            if signal == SIGKILL {
+                #expect(!temporaries(in: results).isEmpty, "a killed writer leaves its temporary behind")
+                #expect(!FileManager.default.fileExists(atPath: workspace.path("results/sweep.h5")))
+            } else {
+                #expect(process.terminationStatus == 143)
+                #expect(temporaries(in: results).isEmpty, "SIGTERM lets the write finish or clean up: \(text)")
+            }
+            let rerun = try workspace.regime("run", slow)
+            #expect(rerun.status == 0, "\(rerun.stderr)")
+            #expect(temporaries(in: results).isEmpty, "the next run removes what the killed one left")
+            #expect(try ResultsFiles.datasets(workspace.path("results/sweep.h5"))["/summary/status"] != nil)
+        }
+    }
+
+    @Test("a cache-corruption campaign: truncated, garbled, bit-flipped and deleted entries are recomputed, results bit-identical")
+    func corruptionCampaign() throws {
+        let workspace = try Workspace(label: "corruption")
+        #expect(try workspace.regime().status == 0)
+        let reference = workspace.path("reference.h5"), referenceCSV = try String(contentsOfFile: workspace.path("results/sweep.csv"), encoding: .utf8)
+        try FileManager.default.copyItem(atPath: workspace.path("results/sweep.h5"), toPath: reference)
+        let cache = workspace.path(".regime"), pristine = workspace.path("pristine")
+        try FileManager.default.copyItem(atPath: cache, toPath: pristine)
+        let entries = ((FileManager.default.enumerator(atPath: pristine)?.allObjects as? [String]) ?? []).filter { name in
+            var isDirectory: ObjCBool = false
+            FileManager.default.fileExists(atPath: pristine + "/" + name, isDirectory: &isDirectory)
+            return !isDirectory.boolValue && name != "lock"
+        }.sorted()
+        #expect(entries.count > 20)
+        var generator = SplitMix(seed: 2026)
+        var warned = 0
+        for round in 0..<36 {
+            try FileManager.default.removeItem(atPath: cache)
+            try FileManager.default.copyItem(atPath: pristine, toPath: cache)
+            try FileManager.default.removeItem(atPath: workspace.path("results"))
+            var damage: [String] = []
+            for _ in 0...(generator.next() % 3) {
+                let entry = entries[Int(generator.next() % UInt64(entries.count))]
+                let path = cache + "/" + entry
+                guard var bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) else { continue }
+                switch (round + Int(generator.next() % 4)) % 4 {
+                case 0:
+                    bytes = Array(bytes.prefix(Int(generator.next() % UInt64(max(bytes.count, 1)))))
+                    damage.append("truncate \(entry)")
+                case 1:
+                    let start = Int(generator.next() % UInt64(max(bytes.count, 1)))
+                    for index in start..<min(bytes.count, start + 16) { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
+                    damage.append("garble \(entry)")
+                case 2:
+                    if !bytes.isEmpty {
+                        let bit = Int(generator.next() % UInt64(bytes.count * 8))
+                        bytes[bit / 8] ^= UInt8(1 << (bit % 8))
+                    }
+                    damage.append("flip a bit of \(entry)")
+                default:
+                    try FileManager.default.removeItem(atPath: path)
+                    damage.append("delete \(entry)")
+                    continue
+                }
+                try Data(bytes).write(to: URL(fileURLWithPath: path))
+            }
+            let rerun = try workspace.regime()
+            #expect(rerun.status == 0, "round \(round) (\(damage)): \(rerun.stderr)")
+            if rerun.status != 0 { continue }
+            #expect(try ResultsFiles.differences(reference, workspace.path("results/sweep.h5")).isEmpty, "round \(round): \(damage)")
+            #expect(try String(contentsOfFile: workspace.path("results/sweep.csv"), encoding: .utf8) == referenceCSV, "round \(round): \(damage)")
+            if rerun.stderr.contains("regime: warning: cache entry") { warned += 1 }
+        }
+        #expect(warned >= 12, "damage was reported as it was found")
+    }
+
+    @Test("temporaries left in the cache by a killed run are removed by the next run")
+    func cacheTemporaries() throws {
+        let workspace = try Workspace(label: "cache-tmp")
+        #expect(try workspace.regime().status == 0)
+        let child = try Subprocess.run("/bin/sh", ["-c", "echo $$"])
+        let dead = child.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        let stale = workspace.path(".regime/tmp/.x.h5\(DurableFile.marker)\(DurableFile.hostName)-\(dead)-7")
+        try Data("partial".utf8).write(to: URL(fileURLWithPath: stale))
+        let rerun = try workspace.regime()
+        #expect(rerun.status == 0)
+        #expect(rerun.stderr.contains("regime: note: removed 1 temporary file left in the cache by killed runs"))
+        #expect(!FileManager.default.fileExists(atPath: stale))
+    }
+}
+
+/// A small deterministic generator for the campaigns (SplitMix64).
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
