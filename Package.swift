@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Data", "LinearAlgebra", "HDF5", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Engine", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Data", "HDF5", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),

@@ -16,7 +16,7 @@ struct Check: ParsableCommand {
         let spec = plan.spec
         print("\(spec.path): valid (\(spec.name), seed \(spec.seed))")
         let rows = spec.stages.map { stage -> [String] in
-            let count = plan.instancesByStage[stage.id]?.count ?? 0
+            let count = plan.indices(of: stage.id).count
             var detail = stage.sweep.shape
             if stage.operation.gathers {
                 let points = plan.instances(of: stage.id).first?.inputs.flatMap(\.instances).count ?? 0
@@ -34,7 +34,7 @@ struct Check: ParsableCommand {
             }
             print(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
-        let fits = spec.stages.filter { $0.operation.output == .fits }.reduce(0) { $0 + (plan.instancesByStage[$1.id]?.count ?? 0) }
+        let fits = spec.stages.filter { $0.operation.output == .fits }.reduce(0) { $0 + (plan.indices(of: $1.id).count) }
         let batches = planBatchCount(plan)
         print("\(fits) fit point\(fits == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es"); \(plan.instances.count) instances in all")
     }
@@ -57,7 +57,7 @@ struct Dag: ParsableCommand {
             print("  rankdir=LR;")
             print("  node [shape=box, style=rounded, fontname=\"Helvetica\"];")
             for stage in spec.stages {
-                let count = plan.instancesByStage[stage.id]?.count ?? 0
+                let count = plan.indices(of: stage.id).count
                 print("  \"\(stage.id)\" [label=\"\(stage.id)\\n\(stage.operation.name) × \(count)\"];")
             }
             for stage in spec.stages {
@@ -73,7 +73,7 @@ struct Dag: ParsableCommand {
         let idWidth = spec.stages.map(\.id.count).max() ?? 0
         let opWidth = spec.stages.map(\.operation.name.count).max() ?? 0
         for stage in spec.topologicalOrder {
-            let count = plan.instancesByStage[stage.id]?.count ?? 0
+            let count = plan.indices(of: stage.id).count
             var line = stage.id.padding(toLength: idWidth, withPad: " ", startingAt: 0) + "  "
                 + stage.operation.name.padding(toLength: opWidth, withPad: " ", startingAt: 0) + "  ×\(count)"
             let sources = stage.inputs.flatMap { slot in slot.stages.map { slot.slot == "input" ? $0 : "\($0) (\(slot.slot))" } }

@@ -77,7 +77,14 @@ struct Run: ParsableCommand {
         options.locking = FileLocking(rawValue: locking)!
         options.tracePath = trace
         let printer = ProgressPrinter(quiet: quiet)
-        let runner = Runner(plan: plan, options: options, observer: printer)
+        let runner: Runner
+        do {
+            runner = try Runner(plan: plan, options: options, observer: printer)
+        } catch {
+            // An input file that cannot be read (to take its digest) is bad input.
+            printError(String(describing: error))
+            throw ExitCode(Exit.inputError)
+        }
 
         if dryRun || question {
             let entries = runner.preview()

@@ -115,27 +115,3 @@ final class TimeLog: @unchecked Sendable {
         lock.unlock()
     }
 }
-
-@Suite("recovery of a batch committed without its pointers")
-struct RecoveryTests {
-    @Test("a batch file whose point pointers were never written is reused, not retrained")
-    func pointersRestored() throws {
-        let workspace = try Workspace(label: "recovery")
-        #expect(try workspace.regime().status == 0)
-        // What a kill between the batch commit and the pointer writes leaves.
-        try FileManager.default.removeItem(atPath: workspace.path(".regime/points"))
-        try FileManager.default.removeItem(atPath: workspace.path("results"))
-        let rerun = try workspace.regime("run", ["--trace", "trace.jsonl"])
-        #expect(rerun.status == 0, "\(rerun.stderr)")
-        #expect(try workspace.trace("trace.jsonl").allSatisfy { $0.kind == "output" }, "nothing was retrained")
-        #expect(try workspace.regime("run", ["--question"]).status == 0)
-        // Some pointers of a batch written, the others not.
-        let points = workspace.path(".regime/points")
-        let files = (FileManager.default.enumerator(atPath: points)?.allObjects as? [String] ?? []).filter { $0.count > 40 }
-        for file in files.prefix(5) { try FileManager.default.removeItem(atPath: points + "/" + file) }
-        try FileManager.default.removeItem(atPath: workspace.path("results"))
-        let again = try workspace.regime("run", ["--trace", "again.jsonl"])
-        #expect(again.status == 0)
-        #expect(try workspace.trace("again.jsonl").allSatisfy { $0.kind == "output" }, "nothing was retrained")
-    }
-}

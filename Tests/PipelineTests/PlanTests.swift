@@ -1,3 +1,4 @@
+import Base
 import Engine
 import Pipeline
 import Testing
@@ -6,10 +7,10 @@ import TestSupport
 /// Sweeps, point propagation and content keys, on pipelines given as text.
 @Suite("sweeps and plans")
 struct PlanTests {
-    func plan(_ text: String, overrides: [String] = []) throws -> Plan {
+    func plan(_ text: String, overrides: [String] = []) throws -> KeyedPlan {
         let spec = try PipelineLoader(registry: regimeOperations).parse(text: text, path: "test.yaml", directory: nil,
                                                                        overrides: overrides)
-        return try Plan(spec)
+        return try KeyedPlan(Plan(spec), files: NoInputFiles())
     }
 
     let base = """
@@ -167,4 +168,10 @@ struct PlanTests {
         #expect(plan.instances(of: "fit").count == 1000)
         #expect(Set(plan.instances.map(\.key)).count == plan.instances.count)
     }
+}
+
+/// For pipelines that read no files: asking for a digest is a test failure.
+struct NoInputFiles: InputFileDigests {
+    struct Unexpected: Error {}
+    func digest(of path: String) throws -> SHA256Digest { throw Unexpected() }
 }

@@ -9,8 +9,8 @@ import Synchronization
 ///     format                    "regime cache 2": the layout below
 ///     lock                      flock: one plain run at a time (shard runs share)
 ///     objects/ab/<key>.h5       a data or reference instance's artifact
-///     batches/ab/<key>.h5       a fit batch: every point it trained, written at once
-///     points/ab/<key>           a fit point's pointer: "<batch key> <row>"
+///     batches/ab/<key>.h5       a fit batch: every point it trained, written at once,
+///                               named by the keys of all its points
 ///     outputs/<digest>          what a write/export last produced: key, size, mtime, path
 ///     state/<stage>.json        the key parts of each instance's last run (for --dry-run's reasons)
 ///     inputs/<digest>           an input file's SHA-256 with the stat it was taken at
@@ -43,7 +43,6 @@ public final class Cache: Sendable {
 
     func objectPath(_ key: String) -> String { path("objects/\(key.prefix(2))/\(key).h5") }
     func batchPath(_ key: String) -> String { path("batches/\(key.prefix(2))/\(key).h5") }
-    func pointerPath(_ key: String) -> String { path("points/\(key.prefix(2))/\(key)") }
     func outputRecordPath(_ output: String) -> String { path("outputs/\(NameDigest.of(output))") }
     func statePath(_ stage: String) -> String { path("state/\(stage).json") }
     func inputRecordPath(_ file: String) -> String { path("inputs/\(NameDigest.of(file))") }
@@ -124,17 +123,6 @@ public final class Cache: Sendable {
 
     func hasObject(_ key: String) -> Bool { FileManager.default.fileExists(atPath: objectPath(key)) }
 
-    /// Where a fit point's result is: its batch object and row. A pointer that
-    /// fails its checksum is discarded (and the batch, if whole, restores it).
-    func pointer(_ key: String) -> (batch: String, row: Int)? {
-        guard let text = readText(pointerPath(key), what: "the pointer of fit point \(key.prefix(12))") else { return nil }
-        let parts = text.split(separator: " ")
-        guard parts.count == 2, let row = Int(parts[1].trimmingCharacters(in: .whitespacesAndNewlines)) else { return nil }
-        let batch = String(parts[0])
-        guard FileManager.default.fileExists(atPath: batchPath(batch)) else { return nil }
-        return (batch, row)
-    }
-
     // MARK: Lock and layout
 
     /// An acquired lock, released by `release()` or when the process exits.
@@ -188,7 +176,7 @@ public final class Cache: Sendable {
         let marker = path("format")
         let current = try? String(contentsOfFile: marker, encoding: .utf8)
         if current == Cache.format { return [] }
-        let kinds = ["objects", "batches", "points", "outputs", "state", "shards", "inputs", "tmp"]
+        let kinds = ["objects", "batches", "points", "outputs", "state", "shards", "inputs", "tmp"]  // points: regime cache 1
         let old = kinds.filter { FileManager.default.fileExists(atPath: path($0)) }
         var notes: [String] = []
         if !old.isEmpty {

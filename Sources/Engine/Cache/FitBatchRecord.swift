@@ -60,11 +60,6 @@ struct FitBatchRecord {
         }
     }
 
-    /// The keys of the points a batch file holds, in row order (nil: no such batch).
-    static func pointKeys(at path: String, cache: Cache) throws -> [String]? {
-        try cache.readHDF5Entry(path, what: "a fit batch") { try $0.openDataset("points").readStrings() }
-    }
-
     /// The batch at `path`; nil when there is none. Every array is checked
     /// against the shapes the header promises.
     static func load(from path: String, cache: Cache) throws -> FitBatchRecord? {

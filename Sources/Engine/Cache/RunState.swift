@@ -26,8 +26,19 @@ struct RunState: Codable, Equatable {
         if now.numerics != before.numerics { return "numerics version changed" }
         if now.parameters != before.parameters { return "parameters changed" }
         if now.stream != before.stream { return "seed changed" }
+        if now.files != before.files { return "input changed: " + changedFiles(now.files, before.files).joined(separator: ", ") }
         if now.inputs != before.inputs { return "input changed" }
         if now.provenance != before.provenance { return "pipeline text changed" }
         return "output missing"
+    }
+
+    /// The files (as the pipeline names them) whose digest differs, or that
+    /// were not read before; from `key=path@digest` lists.
+    static func changedFiles(_ now: String, _ before: String) -> [String] {
+        let old = Set(before.split(separator: ";").map(String.init))
+        return now.split(separator: ";").filter { !old.contains(String($0)) }.compactMap { entry in
+            guard let equals = entry.firstIndex(of: "="), let at = entry.lastIndex(of: "@") else { return nil }
+            return String(entry[entry.index(after: equals)..<at])
+        }
     }
 }

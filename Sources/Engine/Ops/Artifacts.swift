@@ -50,6 +50,9 @@ public enum Artifact: Sendable {
 public struct ExecutionContext: Sendable {
     public var spec: PipelineSpec
     public var locking: FileLockingMode
+    /// The digests the content keys were computed from; ops that read files
+    /// check after reading that the files still match them.
+    public var inputFiles: InputFiles
     /// Set when the run is interrupted; long computations poll it.
     public var cancelled: @Sendable () -> Bool
 

@@ -9,7 +9,7 @@ struct LoadOp: InstanceOperation {
     let inputs: [InputSlot] = []
 
     let schema = Schema([
-        KeySpec("path", .path(mustExist: true), .required, doc: "The data file, relative to the pipeline file."),
+        KeySpec("path", .file(.input), .required, doc: "The data file, relative to the pipeline file."),
         KeySpec("format", .choice(["auto", "csv", "hdf5"]), .defaulted(.string("auto")),
                 doc: "auto: by extension (.csv; .h5, .hdf5)."),
         KeySpec("target", .string, doc: "CSV: the column of y (required for CSV)."),
@@ -20,7 +20,7 @@ struct LoadOp: InstanceOperation {
         KeySpec("drop_nonfinite", .boolean, .defaulted(.bool(false)),
                 doc: "Drop rows with NaN, infinite or missing values (and report how many) instead of failing."),
         KeySpec("test", .record(Schema([
-            KeySpec("path", .path(mustExist: true), .required, doc: "The test file."),
+            KeySpec("path", .file(.input), .required, doc: "The test file."),
             KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X."),
             KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y."),
         ])), doc: "A predefined test set in the same format (then no split is needed)."),
@@ -62,6 +62,12 @@ struct LoadOp: InstanceOperation {
             } else {
                 (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p["names"]?.string,
                                                  dropNonFinite: p["drop_nonfinite"]?.bool ?? false, locking: context.locking)
+            }
+            // The bytes read must be those whose digest is in the content key.
+            do {
+                try context.inputFiles.verifyUnchanged(resolved)
+            } catch {
+                throw DataError(file: resolved, message: "changed while regime was reading it; run again to use the new contents")
             }
             return data
         }

@@ -5,7 +5,7 @@ import Report
 
 /// An op whose one instance gathers every point of its input stages.
 protocol GatherOperation: Operation {
-    func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws
+    func run(_ instance: KeyedInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws
 }
 
 /// `write`: the results file of DESIGN §3.
@@ -17,7 +17,7 @@ struct WriteOp: GatherOperation {
     let gathers = true
 
     let schema = Schema([
-        KeySpec("path", .path(mustExist: false), .required, sweepable: false,
+        KeySpec("path", .file(.output), .required, sweepable: false,
                 doc: "The results file (.h5), relative to the pipeline file; replaced atomically."),
         KeySpec("weights", .boolean, .defaulted(.bool(true)), sweepable: false, doc: "Write the final weights."),
         KeySpec("trajectories", .boolean, .defaulted(.bool(true)), sweepable: false, doc: "Write the recorded trajectories."),
@@ -27,7 +27,7 @@ struct WriteOp: GatherOperation {
         return [("path", "a results file is HDF5: end its name in .h5")]
     })
 
-    func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
+    func run(_ instance: KeyedInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
         try ResultsWriter(gatherer: gatherer, instance: instance, spec: context.spec, locking: context.locking,
                           includeWeights: instance.parameters["weights"]?.bool ?? true,
                           includeTrajectories: instance.parameters["trajectories"]?.bool ?? true).write(to: output)
@@ -43,7 +43,7 @@ struct ExportOp: GatherOperation {
     let gathers = true
 
     let schema = Schema([
-        KeySpec("path", .path(mustExist: false), .required, sweepable: false,
+        KeySpec("path", .file(.output), .required, sweepable: false,
                 doc: "The CSV file, relative to the pipeline file; replaced atomically."),
         KeySpec("trajectories", .boolean, .defaulted(.bool(false)), sweepable: false,
                 doc: "Write the trajectories in long format (point, coordinates, step, metrics) instead of the summary."),
@@ -52,7 +52,7 @@ struct ExportOp: GatherOperation {
         return [("path", "export writes CSV: end its name in .csv")]
     })
 
-    func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
+    func run(_ instance: KeyedInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
         let text = instance.parameters["trajectories"]?.bool == true
             ? CSV.trajectories(try gatherer.results(name: output)) : CSV.summary(try gatherer.summary())
         try CSV.write(text, to: output)
@@ -68,7 +68,7 @@ struct PlotOp: GatherOperation {
     let gathers = true
 
     let schema = Schema([
-        KeySpec("path", .path(mustExist: false), .required, sweepable: false, doc: "The SVG file, relative to the pipeline file."),
+        KeySpec("path", .file(.output), .required, sweepable: false, doc: "The SVG file, relative to the pipeline file."),
         KeySpec("x", .string, .defaulted(.string("step")), sweepable: false,
                 doc: "The coordinate on the x axis (ignored with trajectory: true)."),
         KeySpec("y", .list(.string, minCount: 1), .required, sweepable: false, doc: "The metric(s) on the y axis."),
@@ -83,7 +83,7 @@ struct PlotOp: GatherOperation {
         return [("path", "plot writes SVG: end its name in .svg")]
     })
 
-    func run(_ instance: StageInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
+    func run(_ instance: KeyedInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
         let p = instance.parameters
         let spec = PlotSpec(x: p["x"]!.string!, y: p["y"]!.list!.compactMap(\.string), by: p["by"]?.string,
                             logX: p["log_x"]!.bool!, logY: p["log_y"]!.bool!, trajectory: p["trajectory"]!.bool!,

@@ -13,7 +13,7 @@ struct PointGatherer {
         var row: Int
     }
 
-    let plan: Plan
+    let plan: KeyedPlan
     let cache: Cache
     /// The gathered instances, in output order.
     let points: [Int]
@@ -35,7 +35,10 @@ struct PointGatherer {
         var matchedReferences: [String]
     }
 
-    init(plan: Plan, instance: StageInstance, cache: Cache, failures: [Int: String]) throws {
+    /// `locations` gives each gathered point's batch and row (points of a
+    /// batch that failed in this run, with --keep-going, are in `failures`).
+    init(plan: KeyedPlan, instance: KeyedInstance, cache: Cache, locations found: [Int: (batch: String, row: Int)],
+         failures: [Int: String]) throws {
         self.plan = plan
         self.cache = cache
         self.failures = failures
@@ -43,14 +46,11 @@ struct PointGatherer {
         var locations: [Location?] = []
         var keys: [String] = [], seen = Set<String>()
         for point in points {
-            if let found = cache.pointer(plan.instances[point].key) {
+            if let found = found[point] {
                 locations.append(Location(batch: found.batch, row: found.row))
                 if seen.insert(found.batch).inserted { keys.append(found.batch) }
-            } else if failures[point] != nil {
-                locations.append(nil)
             } else {
-                let instance = plan.instances[point]
-                throw cache.discard(cache.pointerPath(instance.key), what: instance.identity, reason: "missing")
+                locations.append(nil)
             }
         }
         self.locations = locations
@@ -90,12 +90,9 @@ struct PointGatherer {
                 throw cache.discard(path, what: "a fit batch", reason: "missing")
             }
             let rows = rowsOfBatch[key] ?? []
-            // A pointer names its batch and row; the batch names the point it
-            // holds there. Both must agree, or the pointer is not to be trusted.
-            for (output, row) in rows where row >= record.count || record.pointKeys[row] != plan.instances[points[output]].key {
-                let instance = plan.instances[points[output]]
-                throw cache.discard(cache.pointerPath(instance.key), what: "the pointer of \(instance.identity)",
-                                    reason: "it names row \(row) of a batch that holds another point there")
+            // The batch must hold the points the plan puts in it, row by row.
+            for (output, row) in rows where row >= record.count || record.pointKeys[row] != plan.key(points[output]) {
+                throw cache.discard(path, what: "a fit batch", reason: "it does not hold the points its name says")
             }
             try body(record, rows)
         }

@@ -25,7 +25,7 @@ import Report
 /// half-written file, and a failure leaves the previous results as they were.
 struct ResultsWriter {
     let gatherer: PointGatherer
-    let instance: StageInstance
+    let instance: KeyedInstance
     let spec: PipelineSpec
     let locking: FileLocking
     let includeWeights: Bool

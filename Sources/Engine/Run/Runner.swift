@@ -16,7 +16,7 @@ import struct Data.DataError
 /// so regime never varies it: results are the same for any --jobs, any
 /// --shard and any machine with the same BLAS kernels.
 public final class Runner: Sendable {
-    public let plan: Plan
+    public let plan: KeyedPlan
     public let options: RunOptions
     public let cache: Cache
     let observer: (any ProgressObserver)?
@@ -40,13 +40,19 @@ public final class Runner: Sendable {
         var trace: FileHandle?
     }
 
-    public init(plan: Plan, options: RunOptions, observer: (any ProgressObserver)? = nil) {
-        self.plan = plan
+    private let inputFiles: InputFiles
+
+    /// Prepares a run: the content key of every instance, with the digests of
+    /// the input files (read from the cache's records where a file's stat is
+    /// unchanged). Throws when an input file cannot be read.
+    public init(plan: Plan, options: RunOptions, observer: (any ProgressObserver)? = nil) throws {
         self.options = options
         self.observer = observer
         cache = Cache(root: options.cacheDirectory ?? plan.spec.directory + "/.regime")
+        inputFiles = InputFiles(cache: Cache(root: cache.root, readOnly: true))
+        self.plan = try KeyedPlan(plan, files: inputFiles)
         let flag = CancellationFlag()
-        context = ExecutionContext(spec: plan.spec, locking: options.locking, cancelled: { flag.isSet })
+        context = ExecutionContext(spec: plan.spec, locking: options.locking, inputFiles: inputFiles, cancelled: { flag.isSet })
         cancelled = flag
         started = ContinuousClock().now
     }
@@ -75,6 +81,7 @@ public final class Runner: Sendable {
         let (lock, notes) = try cache.lock(shared: options.shard != nil)
         defer { lock.release() }
         for note in notes { log("regime: note: \(note)") }
+        inputFiles.record(into: cache)
         if options.shard == nil { removeStaleOutputTemporaries() }
         BLAS.threadCount = 1
         // A corrupt cache entry found while running is deleted and its unit
@@ -122,9 +129,6 @@ public final class Runner: Sendable {
 
     private func runPass(first: Bool) throws -> PassResult {
         let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
-        for (batch, point, row) in work.recoverable {
-            try cache.write("\(batch) \(row)\n", to: cache.pointerPath(plan.instances[point].key))
-        }
         let units = work.units
         if units.isEmpty {
             if first { log("regime: \(plan.spec.name): up to date") }
@@ -135,7 +139,7 @@ public final class Runner: Sendable {
             let handle = FileHandle(forWritingAtPath: path)
             state.withLock { $0.trace = handle }
         }
-        let points = units.reduce(0) { if case .batch(_, let points) = $1.work { return $0 + points.count } else { return $0 } }
+        let points = units.reduce(0) { if case .batch(let batch) = $1.work { return $0 + batch.points.count } else { return $0 } }
         state.withLock { state in
             state.pointsTotal += points
             state.unitsTotal += units.count
@@ -159,8 +163,8 @@ public final class Runner: Sendable {
         }
         state.withLock { $0.scheduler = scheduler }
         if cancelled.isSet { scheduler.stop() }
-        let outcomes = scheduler.run { [self] unit, failedInputs in
-            try execute(units[unit], failedInputs: failedInputs.map { units[$0] })
+        let outcomes = scheduler.run { [self] unit, _ in
+            try execute(units[unit], work: work)
         }
         let skipped = outcomes.filter { if case .skipped = $0 { return true } else { return false } }.count
         return state.withLock { state in
@@ -226,7 +230,7 @@ public final class Runner: Sendable {
 
     // MARK: Units
 
-    private func execute(_ unit: WorkPlan.Unit, failedInputs: [WorkPlan.Unit]) throws {
+    private func execute(_ unit: WorkPlan.Unit, work: WorkPlan) throws {
         if cancelled.isSet { throw CancellationError() }
         let start = (clock.now - started).seconds
         var kind = "", stage = "", points = 0
@@ -236,15 +240,15 @@ public final class Runner: Sendable {
                 kind = "instance"
                 stage = plan.instances[index].stage
                 try runInstance(index)
-            case .batch(let batch, let indices):
+            case .batch(let batch):
                 kind = "batch"
                 stage = batch.stage
-                points = indices.count
-                try runBatch(batch, points: indices)
+                points = batch.points.count
+                try runBatch(batch)
             case .gather(let index):
                 kind = "output"
                 stage = plan.instances[index].stage
-                try runGather(index)
+                try runGather(index, work: work)
             }
         } catch let error as StageFailure {
             record(error, points: pointsOf(unit))
@@ -276,14 +280,15 @@ public final class Runner: Sendable {
     }
 
     private func pointsOf(_ unit: WorkPlan.Unit) -> [Int] {
-        if case .batch(_, let points) = unit.work { return points }
+        if case .batch(let batch) = unit.work { return batch.points }
         return []
     }
 
     private func describe(_ unit: WorkPlan.Unit) -> String {
         switch unit.work {
         case .instance(let index), .gather(let index): return plan.instances[index].identity
-        case .batch(let batch, let points):
+        case .batch(let batch):
+            let points = batch.points
             return "\(batch.stage) batch \(batch.index + 1) (\(points.count) point\(points.count == 1 ? "" : "s"), first \(plan.instances[points[0]].identity))"
         }
     }
@@ -316,7 +321,7 @@ public final class Runner: Sendable {
         }
         var inputs: [String: [Artifact]] = [:]
         for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
-        let artifact = try operation.run(instance, inputs: inputs, context: context)
+        let artifact = try operation.run(instance.instance, inputs: inputs, context: context)
         try cache.save(artifact, key: instance.key)
         state.withLock { state in
             state.artifacts[index] = artifact
@@ -325,7 +330,8 @@ public final class Runner: Sendable {
         }
     }
 
-    private func runBatch(_ batch: WorkPlan.FitBatch, points: [Int]) throws {
+    private func runBatch(_ batch: WorkPlan.FitBatch) throws {
+        let points = batch.points
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
         let references = try batch.compare.map { try artifact($0).references! }
@@ -336,7 +342,7 @@ public final class Runner: Sendable {
             throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
                                message: "\(error)", isInputError: false)
         }
-        let streams = instances.map { context.stream(for: $0) }
+        let streams = instances.map { context.stream(for: $0.instance) }
         let model = specs[0].model
         var fixed: [(name: String, weights: [Double])] = []
         var matchedKinds: [MatchedReference] = []
@@ -420,11 +426,7 @@ public final class Runner: Sendable {
             seconds: output.results.map(\.seconds),
             trajectories: trajectories,
             truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
-        let key = WorkPlan.batchKey(points, plan)
-        try record.save(to: cache.batchPath(key), cache: cache)
-        for (row, instance) in instances.enumerated() {
-            try cache.write("\(key) \(row)\n", to: cache.pointerPath(instance.key))
-        }
+        try record.save(to: cache.batchPath(batch.key), cache: cache)
         state.withLock { state in
             state.succeededInstances += points
             state.report.pointsTrained += points.count
@@ -433,19 +435,24 @@ public final class Runner: Sendable {
         }
     }
 
-    private func runGather(_ index: Int) throws {
+    private func runGather(_ index: Int, work: WorkPlan) throws {
         let instance = plan.instances[index]
         guard let operation = plan.spec.stage(instance.stage)!.operation as? any GatherOperation else {
             preconditionFailure("\(instance.stage) is not a gathering op")
         }
         let failed = state.withLock { $0.failedPoints }
-        let inputs = Set(instance.inputs.flatMap(\.instances))
         var missing: [Int: String] = [:]
-        for point in inputs where cache.pointer(plan.instances[point].key) == nil {
-            missing[point] = failed[point] ?? "not trained (an input failed)"
+        var locations: [Int: (batch: String, row: Int)] = [:]
+        for point in Set(instance.inputs.flatMap(\.instances)) {
+            guard let (batch, row) = work.location[point] else { continue }
+            if let message = failed[point] {
+                missing[point] = message
+            } else {
+                locations[point] = (work.batches[batch].key, row)
+            }
         }
         let output = WorkPlan.outputPath(instance, plan.spec)
-        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, failures: missing)
+        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, locations: locations, failures: missing)
         try operation.run(instance, gatherer: gatherer, output: output, context: context)
         // An output holding failed points is rewritten by the next run.
         if missing.isEmpty { try cache.recordOutput(output, key: instance.key) }

@@ -3,16 +3,21 @@ import Learning
 import Pipeline
 
 /// What a run must do, derived from the plan and the cache: which instances
-/// are stale and why, how stale fit points train in batches, and the units of
-/// work with their dependencies.
+/// are stale and why, which fit batches train, and the units of work with
+/// their dependencies.
 ///
 /// Fit points are grouped by their data instance, compared references and
 /// batch structure (`FitSpec.BatchKey`; for SGD also `rep`, which picks the
 /// minibatch order) in point order, and each group is cut into near-equal
 /// batches of at most `batch_width` points. This depends on the pipeline alone —
-/// never on --jobs, --shard, timing or what is cached — so a batch always holds
-/// the same points and trains bit-identically. A batch unit trains those of its
-/// points that are stale (all of them, unless the pipeline changed).
+/// never on --jobs, --shard, timing or what is cached.
+///
+/// The batch is the unit of caching: a batch file is named by the keys of all
+/// its points and holds all of them, and a batch with any stale point trains
+/// whole. A point's result therefore always comes from the same batch (BLAS
+/// kernels need not give a column the same last bits in batches of another
+/// composition), so a run from a partly filled cache — after an edit, a kill,
+/// a corrupt entry — is bit-identical to a run from an empty one.
 struct WorkPlan {
     struct FitBatch {
         let index: Int
@@ -22,11 +27,13 @@ struct WorkPlan {
         let compare: [Int]
         /// The order stream label shared by the batch (SGD).
         let orderLabel: String
+        /// The cache name of its file: the hash of its points' keys.
+        let key: String
     }
 
     enum Work {
         case instance(Int)
-        case batch(FitBatch, points: [Int])
+        case batch(FitBatch)
         case gather(Int)
     }
 
@@ -36,29 +43,32 @@ struct WorkPlan {
         var dependencies: [Int]
     }
 
-    let plan: Plan
+    let plan: KeyedPlan
     private(set) var units: [Unit] = []
     /// Every batch of the plan, stale or not, in plan order (shards pick from these).
-    private(set) var batches: [FitBatch] = []
+    let batches: [FitBatch]
+    /// Fit point → (its batch, its row there).
+    let location: [Int: (batch: Int, row: Int)]
     /// Instance index → why it must run, for every instance that must.
     private(set) var reasons: [Int: String] = [:]
     private(set) var mustRun: Set<Int> = []
-    /// Batches whose file was committed but whose point pointers were not (a
-    /// run killed in between): the run restores the pointers instead of training.
-    private(set) var recoverable: [(batch: String, point: Int, row: Int)] = []
 
     /// The cache name of a batch file: the hash of the keys of the points it holds.
-    static func batchKey(_ points: [Int], _ plan: Plan) -> String {
-        ContentKey.hash(points.map { plan.instances[$0].key }.joined(separator: "\n"))
+    static func batchKey(_ points: [Int], _ plan: KeyedPlan) -> String {
+        ContentKey.hash(points.map { plan.key($0) }.joined(separator: "\n"))
     }
 
-    init(plan: Plan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) {
+    init(plan: KeyedPlan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) {
         self.plan = plan
         let instances = plan.instances
         let spec = plan.spec
-        batches = WorkPlan.batches(plan)
-        var batchOfPoint: [Int: Int] = [:]
-        for batch in batches { for point in batch.points { batchOfPoint[point] = batch.index } }
+        batches = WorkPlan.batches(plan.plan).map { batch in
+            FitBatch(index: batch.index, stage: batch.stage, points: batch.points, data: batch.data, compare: batch.compare,
+                     orderLabel: batch.orderLabel, key: WorkPlan.batchKey(batch.points, plan))
+        }
+        var location: [Int: (batch: Int, row: Int)] = [:]
+        for batch in batches { for (row, point) in batch.points.enumerated() { location[point] = (batch.index, row) } }
+        self.location = location
 
         // Which stages are forced: those named, and the outputs anywhere below
         // them (rewritten so that they reflect the recomputation).
@@ -70,13 +80,17 @@ struct WorkPlan {
         }
         var states: [String: RunState] = [:]
         for stage in spec.stages { states[stage.id] = RunState.load(cache, stage: stage.id) }
-        func stateReason(_ instance: StageInstance) -> String {
+        func stateReason(_ instance: KeyedInstance) -> String {
             RunState.reason(now: instance.parts, before: states[instance.stage]?.instances[instance.identity])
         }
 
         // 1. What is already done.
         var cached = [Bool](repeating: false, count: instances.count)
         var gatherReasons: [Int: String] = [:]
+        var batchDone = [Bool](repeating: false, count: batches.count)
+        for batch in batches where !forced.contains(batch.stage) {
+            batchDone[batch.index] = FileManager.default.fileExists(atPath: cache.batchPath(batch.key))
+        }
         for instance in instances {
             let operation = spec.stage(instance.stage)!.operation
             if forced.contains(instance.stage) { continue }
@@ -99,29 +113,9 @@ struct WorkPlan {
                     cached[instance.index] = true
                 }
             } else if operation.output == .fits {
-                cached[instance.index] = cache.pointer(instance.key) != nil
+                cached[instance.index] = location[instance.index].map { batchDone[$0.batch] } ?? false
             } else {
                 cached[instance.index] = cache.hasObject(instance.key)
-            }
-        }
-
-        // A batch file whose pointers are missing (all of them, or some: a kill
-        // between the commit and the pointer writes) holds its points all the same.
-        for batch in batches where !forced.contains(batch.stage) {
-            let missing = batch.points.filter { !cached[$0] }
-            guard !missing.isEmpty else { continue }
-            var candidates = [WorkPlan.batchKey(missing, plan)]
-            for point in batch.points where cached[point] {
-                if let found = cache.pointer(instances[point].key), !candidates.contains(found.batch) { candidates.append(found.batch) }
-            }
-            for candidate in candidates where FileManager.default.fileExists(atPath: cache.batchPath(candidate)) {
-                guard let keys = (try? FitBatchRecord.pointKeys(at: cache.batchPath(candidate), cache: cache)) ?? nil else { continue }
-                for point in missing where !cached[point] {
-                    if let row = keys.firstIndex(of: instances[point].key) {
-                        recoverable.append((candidate, point, row))
-                        cached[point] = true
-                    }
-                }
             }
         }
 
@@ -154,6 +148,10 @@ struct WorkPlan {
             }
         }
         for target in targets where !spec.stage(instances[target].stage)!.operation.gathers { require(target) }
+        // A batch with one stale point trains whole: every point of it runs.
+        for batch in batches where batch.points.contains(where: must.contains) {
+            for point in batch.points { require(point) }
+        }
         // An output is rewritten when it is stale or any of its points runs.
         for target in targets where spec.stage(instances[target].stage)!.operation.gathers {
             let inputs = instances[target].inputs.flatMap(\.instances)
@@ -175,8 +173,8 @@ struct WorkPlan {
             }
         }
 
-        // 3. Units: one per stale data or reference instance, one per batch with
-        // stale points, one per stale output; dependencies on what they read.
+        // 3. Units: one per stale data or reference instance, one per stale
+        // batch, one per stale output; dependencies on what they read.
         var unitOf: [Int: Int] = [:]  // instance → unit
         for instance in instances where must.contains(instance.index) && !spec.stage(instance.stage)!.operation.gathers {
             let operation = spec.stage(instance.stage)!.operation
@@ -185,13 +183,10 @@ struct WorkPlan {
             units.append(Unit(id: units.count, work: .instance(instance.index),
                               dependencies: instance.inputs.flatMap(\.instances).compactMap { unitOf[$0] }))
         }
-        for batch in batches {
-            let stale = batch.points.filter(must.contains)
-            guard !stale.isEmpty else { continue }
+        for batch in batches where batch.points.contains(where: must.contains) {
             let id = units.count
-            for point in stale { unitOf[point] = id }
-            units.append(Unit(id: id, work: .batch(batch, points: stale),
-                              dependencies: ([batch.data] + batch.compare).compactMap { unitOf[$0] }))
+            for point in batch.points { unitOf[point] = id }
+            units.append(Unit(id: id, work: .batch(batch), dependencies: ([batch.data] + batch.compare).compactMap { unitOf[$0] }))
         }
         for instance in instances where must.contains(instance.index) && spec.stage(instance.stage)!.operation.gathers {
             let dependencies = Set(instance.inputs.flatMap(\.instances).compactMap { unitOf[$0] })
@@ -200,6 +195,10 @@ struct WorkPlan {
     }
 
     /// The output file of a write or export instance, resolved.
+    static func outputPath(_ instance: KeyedInstance, _ spec: PipelineSpec) -> String {
+        outputPath(instance.instance, spec)
+    }
+
     static func outputPath(_ instance: StageInstance, _ spec: PipelineSpec) -> String {
         normalized(spec.resolve(instance.parameters["path"]?.string ?? ""))
     }
@@ -218,9 +217,19 @@ struct WorkPlan {
         return joined.isEmpty ? "." : joined
     }
 
+    /// A batch as the pipeline defines it, before keys.
+    struct PlannedBatch {
+        let index: Int
+        let stage: String
+        let points: [Int]
+        let data: Int
+        let compare: [Int]
+        let orderLabel: String
+    }
+
     /// Every fit batch of the plan (see the type's documentation).
-    static func batches(_ plan: Plan) -> [FitBatch] {
-        var batches: [FitBatch] = []
+    static func batches(_ plan: Plan) -> [PlannedBatch] {
+        var batches: [PlannedBatch] = []
         for stage in plan.spec.stages where stage.operation.output == .fits {
             var groups: [(key: String, points: [Int])] = []
             var groupIndex: [String: Int] = [:]
@@ -249,8 +258,8 @@ struct WorkPlan {
                     let data = first.inputs("input")[0]
                     let order = "\(stage.id)/order/" + plan.instances[data].streamLabel + "/"
                         + first.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()
-                    batches.append(FitBatch(index: batches.count, stage: stage.id, points: points, data: data,
-                                            compare: first.inputs("compare"), orderLabel: order))
+                    batches.append(PlannedBatch(index: batches.count, stage: stage.id, points: points, data: data,
+                                                compare: first.inputs("compare"), orderLabel: order))
                 }
             }
         }

@@ -58,6 +58,20 @@ extension Operation {
     public func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis] { [] }
 }
 
+extension Operation {
+    /// The files of `role` that an instance with these parameters names, as
+    /// written in the pipeline (relative to it), with the key naming each.
+    public func files(_ role: FileRole, in parameters: ValueMap) -> [(key: String, path: String)] {
+        schema.filePaths(role).flatMap { key -> [(key: String, path: String)] in
+            switch parameters[path: key] {
+            case .string(let path)?: return [(key, path)]
+            case .list(let items)?: return items.compactMap(\.string).map { (key, $0) }
+            default: return []
+            }
+        }
+    }
+}
+
 /// The ops a pipeline may use, by name.
 public struct OperationRegistry: Sendable {
     public let operations: [any Operation]

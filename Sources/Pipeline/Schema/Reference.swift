@@ -66,7 +66,7 @@ extension ValueType {
         case .boolean: return "boolean"
         case .string: return "string"
         case .choice(let words): return words.map { "`\($0)`" }.joined(separator: " \\| ")
-        case .path: return "path"
+        case .file: return "path"
         case .list(let element, _): return "list of " + element.plural
         case .record: return "mapping"
         case .either(_, let description): return description

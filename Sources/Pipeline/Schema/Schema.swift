@@ -49,6 +49,18 @@ public struct Schema: Sendable {
         }
     }
 
+    /// The dotted paths of the keys that name files of `role`, nested records included.
+    public func filePaths(_ role: FileRole) -> [String] {
+        keys.flatMap { spec -> [String] in
+            switch spec.type {
+            case .record(let inner): return inner.filePaths(role).map { spec.name + "." + $0 }
+            case .file(let kind) where kind == role: return [spec.name]
+            case .list(.file(let kind), _) where kind == role: return [spec.name]
+            default: return []
+            }
+        }
+    }
+
     /// Validates a mapping against the keys: unknown keys (with did-you-mean),
     /// missing required keys, wrong types; fills in defaults. Returns nil when
     /// something was wrong (every problem is appended).

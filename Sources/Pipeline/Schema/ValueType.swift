@@ -12,9 +12,10 @@ public indirect enum ValueType: Sendable {
     case string
     /// One of the given words.
     case choice([String])
-    /// A file path, relative to the pipeline file; `mustExist` checks it before
-    /// anything runs.
-    case path(mustExist: Bool)
+    /// A file path, relative to the pipeline file. An input file must exist
+    /// before anything runs, and its content (not only its name) enters the
+    /// content key of the instance reading it; an output file is written.
+    case file(FileRole)
     /// A list of values of one type, at least `minCount` long.
     case list(ValueType, minCount: Int = 0)
     /// A nested mapping with its own keys.
@@ -36,7 +37,7 @@ public indirect enum ValueType: Sendable {
         case .boolean: return "true or false"
         case .string: return "a string"
         case .choice(let words): return "one of " + words.joined(separator: ", ")
-        case .path: return "a file path"
+        case .file: return "a file path"
         case .list(let element, _): return "a list of " + element.plural
         case .record: return "a mapping"
         case .either(_, let description): return description
@@ -50,12 +51,20 @@ public indirect enum ValueType: Sendable {
         case .boolean: return "booleans"
         case .string: return "strings"
         case .choice(let words): return "words (" + words.joined(separator: ", ") + ")"
-        case .path: return "file paths"
+        case .file: return "file paths"
         case .list: return "lists"
         case .record: return "mappings"
         case .either(_, let description): return description
         }
     }
+}
+
+/// What a pipeline does with a file it names.
+public enum FileRole: Sendable, Equatable {
+    /// Read: data, a test set.
+    case input
+    /// Written: results, an export, a plot.
+    case output
 }
 
 /// Bounds on a number, each inclusive or exclusive.
@@ -140,9 +149,9 @@ extension ValueType {
                 return nil
             }
             return .string(scalar.text)
-        case .path(let mustExist):
+        case .file(let role):
             guard case .scalar(let scalar) = node, !scalar.isNull else { return wrongType() }
-            if mustExist, let directory = context.baseDirectory {
+            if role == .input, let directory = context.baseDirectory {
                 let resolved = scalar.text.hasPrefix("/") ? scalar.text : directory + "/" + scalar.text
                 var isDirectory: ObjCBool = false
                 if !FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) {

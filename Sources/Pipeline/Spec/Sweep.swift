@@ -18,13 +18,44 @@ public struct Sweep: Sendable, Equatable {
 
     public var isEmpty: Bool { axes.isEmpty }
 
-    /// The number of points (1 for no sweep).
+    /// The number of points (1 for no sweep); `Int.max` when the product
+    /// overflows (validation refuses such sweeps).
     public var pointCount: Int {
-        axes.reduce(1) { count, axis in
+        var count = 1
+        for size in sizes {
+            let (product, overflow) = count.multipliedReportingOverflow(by: size)
+            if overflow { return .max }
+            count = product
+        }
+        return count
+    }
+
+    /// The number of values of each axis, in order.
+    public var sizes: [Int] {
+        axes.map { axis in
             switch axis {
-            case .values(_, let values): return count * values.count
-            case .zip(_, let rows): return count * rows.count
-            case .repeat(let n): return count * n
+            case .values(_, let values): return values.count
+            case .zip(_, let rows): return rows.count
+            case .repeat(let n): return n
+            }
+        }
+    }
+
+    /// Point `index` (0 ..< pointCount) as (key path, value) pairs in axis order:
+    /// the index in mixed radix over the axes, the first axis varying slowest.
+    /// Costs O(axes), whatever the number of points.
+    public func point(_ index: Int) -> [(key: String, value: Value)] {
+        var digits = [Int](repeating: 0, count: axes.count)
+        var rest = index
+        for (position, size) in sizes.enumerated().reversed() {
+            digits[position] = rest % size
+            rest /= size
+        }
+        return zip(axes, digits).flatMap { axis, digit -> [(key: String, value: Value)] in
+            switch axis {
+            case .values(let key, let values): return [(key, values[digit])]
+            case .zip(let keys, let rows): return Array(zip(keys, rows[digit])).map { ($0.0, $0.1) }
+            case .repeat: return [("rep", .number(Double(digit)))]
             }
         }
     }
@@ -60,19 +91,9 @@ public struct Sweep: Sendable, Equatable {
         return names.joined(separator: " × ") + " (" + sizes.joined(separator: " × ") + ")"
     }
 
-    /// Every point as (key path, value) pairs in axis order.
+    /// Every point as (key path, value) pairs in axis order (for small sweeps).
     public func points() -> [[(key: String, value: Value)]] {
-        var points: [[(key: String, value: Value)]] = [[]]
-        for axis in axes {
-            let choices: [[(key: String, value: Value)]]
-            switch axis {
-            case .values(let key, let values): choices = values.map { [(key, $0)] }
-            case .zip(let keys, let rows): choices = rows.map { row in Array(zip(keys, row)).map { ($0.0, $0.1) } }
-            case .repeat(let n): choices = (0..<n).map { [("rep", .number(Double($0)))] }
-            }
-            points = points.flatMap { prefix in choices.map { prefix + $0 } }
-        }
-        return points
+        (0..<pointCount).map(point)
     }
 
     /// The values of `linspace: [a, b, n]`, `logspace: [a, b, n]` (10^a … 10^b)
