@@ -1,8 +1,10 @@
 import ArgumentParser
+import Base
 import Data
 import Foundation
 import HDF5
 import LinearAlgebra
+import Pipeline
 
 /// Exit codes, as the README documents them.
 enum Exit {
@@ -10,17 +12,28 @@ enum Exit {
 }
 
 /// Runs `body`, turning the errors regime knows into one line on stderr and an
-/// exit code: invalid input data → 2. Anything else propagates to
-/// ArgumentParser.
-func reportingErrors(_ body: () throws -> Void) throws {
+/// exit code: invalid input data → 2; a file that cannot be written or read
+/// (with the OS reason) → 1. Exit codes and ArgumentParser's own errors pass.
+func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
-        try body()
+        return try body()
     } catch let error as DataError {
         printError(error.description)
         throw ExitCode(Exit.inputError)
     } catch let error as HDF5Error {
         printError(error.description)
         throw ExitCode(1)
+    } catch let error as SystemError {
+        printError(error.description)
+        throw ExitCode(1)
+    }
+}
+
+/// An output named on the command line must not be the file the command reads.
+func refuseOverwriting(_ input: String, with output: String) throws {
+    if FileIdentity(output) == FileIdentity(input) {
+        printError("\(output) is the results file being read; choose another output name")
+        throw ExitCode(64)
     }
 }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Base
 import Foundation
 import HDF5
+import Pipeline
 import Report
 
 /// Reads a results file for show, export, plot and report; a missing file or
@@ -104,7 +105,8 @@ struct Export: ParsableCommand {
         let results = try loadResults(results)
         let text = trajectories ? CSV.trajectories(results) : CSV.summary(results.summary)
         if let output {
-            try CSV.write(text, to: output)
+            try refuseOverwriting(results.path, with: output)
+            try reportingErrors { try CSV.write(text, to: output) }
         } else {
             print(text, terminator: "")
         }
@@ -154,7 +156,8 @@ struct PlotCommand: ParsableCommand {
         let spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
         let svg = try reportingUsage { try Plot.svg(results, spec) }
         let target = output ?? (self.results as NSString).deletingPathExtension + "-" + metrics.joined(separator: "-") + ".svg"
-        try DurableFile.write(svg, to: target)
+        try refuseOverwriting(self.results, with: target)
+        try reportingErrors { try DurableFile.write(svg, to: target) }
         print("wrote \(target)")
     }
 }
@@ -173,7 +176,8 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         let results = try loadResults(self.results)
         let target = output ?? (self.results as NSString).deletingPathExtension + ".html"
-        try DurableFile.write(HTMLReport.render(results), to: target)
+        try refuseOverwriting(self.results, with: target)
+        try reportingErrors { try DurableFile.write(HTMLReport.render(results), to: target) }
         print("wrote \(target)")
     }
 }

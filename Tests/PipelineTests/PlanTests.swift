@@ -1,3 +1,4 @@
+import Foundation
 import Base
 import Engine
 import Pipeline
@@ -174,4 +175,36 @@ struct PlanTests {
 struct NoInputFiles: InputFileDigests {
     struct Unexpected: Error {}
     func digest(of path: String) throws -> SHA256Digest { throw Unexpected() }
+}
+
+@Suite("outputs never overwrite inputs")
+struct OutputCheckTests {
+    @Test("a symbolic link, a hard link and a relative detour to the input are the input")
+    func aliases() throws {
+        let directory = try TemporaryDirectory("aliases")
+        let data = try directory.write("data.csv", "x,y\n1,2\n3,4\n5,7\n")
+        try FileManager.default.createSymbolicLink(atPath: directory.file("link.csv"), withDestinationPath: data)
+        try FileManager.default.linkItem(atPath: data, toPath: directory.file("hard.csv"))
+        try FileManager.default.createDirectory(atPath: directory.file("sub"), withIntermediateDirectories: true)
+        for alias in ["link.csv", "hard.csv", "sub/../data.csv", "./data.csv"] {
+            let text = """
+            stages:
+              data: {op: load, path: data.csv, target: y}
+              fit: {op: fit, input: data}
+              table: {op: export, input: fit, path: \(alias)}
+            """
+            let error = #expect(throws: PipelineError.self) {
+                try PipelineLoader(registry: regimeOperations).parse(text: text, path: directory.file("p.yaml"), directory: directory.path)
+            }
+            #expect(error?.diagnostics.map(\.message) == ["'path' of stage 'table' names '\(alias)', which stage 'data' reads ('path'); writing it would overwrite the input"],
+                    "\(alias)")
+        }
+        // Another file in the same directory is fine.
+        _ = try PipelineLoader(registry: regimeOperations).parse(text: """
+            stages:
+              data: {op: load, path: data.csv, target: y}
+              fit: {op: fit, input: data}
+              table: {op: export, input: fit, path: table.csv}
+            """, path: directory.file("p.yaml"), directory: directory.path)
+    }
 }

@@ -77,4 +77,23 @@ struct ResultsCommandTests {
         let html = try String(contentsOfFile: directory.file("results/sweep.html"), encoding: .utf8)
         #expect(html.contains("<h2>Summary</h2>") && html.components(separatedBy: "<svg").count > 5)
     }
+
+    @Test("an output named like the results file it reads is refused; a full disk names the file and the reason")
+    func outputsNeverOverwrite() throws {
+        let (directory, results) = try finishedRun()
+        let before = try Data(contentsOf: URL(fileURLWithPath: results))
+        for command in [["export", results, "-o", results], ["report", results, "-o", directory.file("results/../results/sweep.h5")],
+                        ["plot", results, "--x", "init_scale", "--y", "test_mse", "-o", results]] {
+            let refused = try Subprocess.regime(command)
+            #expect(refused.status == 64, "\(command)")
+            #expect(refused.stderr.hasSuffix("is the results file being read; choose another output name\n"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: results)) == before)
+        try Tmpfs.with(kilobytes: 8) { mount in
+            let full = try Subprocess.regime(["report", results, "-o", mount + "/r.html"])
+            #expect(full.status == 1)
+            #expect(full.stderr == "regime: error: \(mount)/r.html: cannot write: No space left on device\n")
+            #expect(full.stdout.isEmpty, "no 'wrote' line")
+        }
+    }
 }

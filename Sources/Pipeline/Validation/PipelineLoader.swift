@@ -89,6 +89,7 @@ public struct PipelineLoader: Sendable {
             diagnostics.append(Diagnostic("missing required key 'stages' in the pipeline", at: root.location))
         }
         diagnostics += GraphCheck.cycles(stages: stages, nodes: stageNodes)
+        diagnostics += OutputCheck.diagnostics(stages: stages, nodes: stageNodes, pipeline: path, directory: directory)
 
         guard diagnostics.isEmpty, let top else { throw PipelineError(diagnostics) }
         let stem = ((path as NSString).lastPathComponent as NSString).deletingPathExtension
