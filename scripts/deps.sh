@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools graphviz
-          librsvg2-bin chromium fonts-dejavu-core)
+          librsvg2-bin chromium fonts-dejavu-core time)
 
 missing_system() {
     command -v pkg-config >/dev/null || return 0
@@ -16,6 +16,7 @@ missing_system() {
     command -v dot >/dev/null || return 0
     command -v rsvg-convert >/dev/null || return 0
     command -v chromium >/dev/null || return 0
+    [ -x /usr/bin/time ] || return 0
     return 1
 }
 

@@ -14,6 +14,11 @@ struct Check: ParsableCommand {
     func run() throws {
         let plan = try pipelineOptions.plan()
         let spec = plan.spec
+        let estimate = MemoryEstimate.of(plan, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        if let limit = try pipelineOptions.memoryLimit(), let problem = estimate.problem(limit: limit) {
+            printError("\(spec.path): \(problem)")
+            throw ExitCode(Exit.inputError)
+        }
         print("\(spec.path): valid (\(spec.name), seed \(spec.seed))")
         let rows = spec.stages.map { stage -> [String] in
             let count = plan.indices(of: stage.id).count
@@ -36,7 +41,8 @@ struct Check: ParsableCommand {
         }
         let fits = spec.stages.filter { $0.operation.output == .fits }.reduce(0) { $0 + (plan.indices(of: $1.id).count) }
         let batches = planBatchCount(plan)
-        print("\(fits) fit point\(fits == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es"); \(plan.instances.count) instances in all")
+        print("\(fits) fit point\(fits == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es"); \(plan.count) instances in all")
+        print(estimate.summary)
     }
 }
 

@@ -76,6 +76,7 @@ struct Run: ParsableCommand {
         options.force = Set(forced)
         options.locking = FileLocking(rawValue: locking)!
         options.tracePath = trace
+        options.memoryLimit = try pipelineOptions.memoryLimit()
         let printer = ProgressPrinter(quiet: quiet)
         let runner: Runner
         do {
@@ -100,6 +101,10 @@ struct Run: ParsableCommand {
         let report: RunReport
         do {
             report = try runner.run()
+        } catch let error as MemoryEstimate.Refusal {
+            printer.finish()
+            printError("\(plan.spec.path): \(error)")
+            throw ExitCode(Exit.inputError)
         } catch {
             printer.finish()
             printError(String(describing: error))

@@ -67,6 +67,12 @@ struct FitOp: Operation {
         return problems
     })
 
+    /// The keys that can change a point's batch structure (`FitSpec.BatchKey`):
+    /// only sweeps over these split a sweep into several groups of batches.
+    static let batchingKeys: Set<String> = [
+        "model", "depth", "loss", "optimizer.method", "optimizer.batch_size", "record.every", "optimizer.steps",
+    ]
+
     /// The learning engine's spec of one point, for batching: `l2: oracle`
     /// needs the data and reads as 0 here (see `fitSpec(_:data:)`).
     static func fitSpec(_ p: ValueMap) -> FitSpec {

@@ -1,4 +1,6 @@
+import Base
 import Data
+import class HDF5.File
 import Pipeline
 
 /// `load`: a data set from a CSV or HDF5 file, with an optional predefined test set.
@@ -82,5 +84,36 @@ struct LoadOp: InstanceOperation {
             test = data
         }
         return .data(DataArtifact(train: train, test: test))
+    }
+}
+
+extension LoadOp: DataShaping {
+    /// From the file's header: HDF5 dataset shapes, or a CSV file's line count
+    /// and header (an upper bound: quoted line breaks count as rows).
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
+        let p = instance.parameters
+        func rowsAndFeatures(path: String, x: String) -> (Int, Int)? {
+            let resolved = spec.resolve(path)
+            if LoadOp.resolvedFormat(p, path) == "csv" {
+                guard let bytes = try? DurableFile.readAll(resolved) else { return nil }
+                let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
+                guard let header = lines.first else { return nil }
+                let columns = header.split(separator: 0x2C, omittingEmptySubsequences: false).count
+                let features = p["features"]?.list?.count ?? max(columns - 1, 1)
+                return (lines.count - 1, features)
+            }
+            guard let file = try? File.open(resolved, locking: .off) else { return nil }
+            defer { try? file.close() }
+            guard let shape = try? file.openDataset(x).shape, let rows = shape.first else { return nil }
+            return (rows, shape.count == 2 ? shape[1] : 1)
+        }
+        guard let path = p["path"]?.string, let (rows, features) = rowsAndFeatures(path: path, x: p["x"]?.string ?? "/X") else {
+            return nil
+        }
+        var test = 0
+        if let testPath = p[path: "test.path"]?.string {
+            test = rowsAndFeatures(path: testPath, x: p[path: "test.x"]?.string ?? "/X")?.0 ?? 0
+        }
+        return DataShape(trainRows: rows, testRows: test, features: features)
     }
 }

@@ -60,3 +60,20 @@ struct SplitOp: InstanceOperation {
         return .data(DataArtifact(train: split.train, test: split.test))
     }
 }
+
+extension SplitOp: DataShaping {
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
+        guard let input else { return nil }
+        let rows = input.trainRows
+        let p = instance.parameters
+        let test: Int
+        if let folds = p["folds"]?.integer, folds > 0 {
+            test = (rows + folds - 1) / folds
+        } else if let fraction = p["test"]?.number, fraction < 1 {
+            test = Dataset.testCount(fraction: fraction, rows: rows)
+        } else {
+            test = min(rows, p["test"]?.integer ?? 0)
+        }
+        return DataShape(trainRows: rows - test, testRows: test, features: input.features)
+    }
+}

@@ -23,3 +23,7 @@ struct StandardizeOp: InstanceOperation {
         return .data(DataArtifact(train: fitted.apply(to: data.train), test: data.test.map(fitted.apply(to:))))
     }
 }
+
+extension StandardizeOp: DataShaping {
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? { input }
+}

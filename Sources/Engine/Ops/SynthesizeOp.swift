@@ -50,3 +50,10 @@ struct SynthesizeOp: InstanceOperation {
         return .data(DataArtifact(train: Dataset.synthesize(spec, stream: context.stream(for: instance))))
     }
 }
+
+extension SynthesizeOp: DataShaping {
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
+        guard let n = instance.parameters["n"]?.integer, let d = instance.parameters["d"]?.integer else { return nil }
+        return DataShape(trainRows: n, testRows: 0, features: d)
+    }
+}

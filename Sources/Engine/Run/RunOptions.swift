@@ -12,6 +12,9 @@ public struct RunOptions: Sendable {
     /// Stages recomputed whatever the cache holds.
     public var force: Set<String> = []
     public var locking: FileLockingMode = .auto
+    /// When set, a run whose memory estimate exceeds it is refused before it
+    /// starts (`MemoryEstimate.Refusal`) — only when it has work to do.
+    public var memoryLimit: MemoryLimit?
     /// A file to append one JSON line per unit to (start, end, kind): for tests
     /// and for looking at the schedule.
     public var tracePath: String?

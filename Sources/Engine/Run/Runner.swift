@@ -29,6 +29,9 @@ public final class Runner: Sendable {
     /// What the units of a run share, behind the runner's mutex.
     private struct RunnerState {
         var artifacts: [Int: Artifact] = [:]
+        /// Per data or reference instance: the units of this pass still to read
+        /// it. Its artifact is dropped from memory when none is left.
+        var readers: [Int: Int] = [:]
         var failures: [StageFailure] = []
         var failedPoints: [Int: String] = [:]
         /// Units of this pass that failed on a corrupt cache entry.
@@ -48,7 +51,7 @@ public final class Runner: Sendable {
     public init(plan: Plan, options: RunOptions, observer: (any ProgressObserver)? = nil) throws {
         self.options = options
         self.observer = observer
-        cache = Cache(root: options.cacheDirectory ?? plan.spec.directory + "/.regime")
+        cache = Cache(root: options.cacheDirectory ?? (plan.spec.directory == "." ? ".regime" : plan.spec.directory + "/.regime"))
         inputFiles = InputFiles(cache: Cache(root: cache.root, readOnly: true))
         self.plan = try KeyedPlan(plan, files: inputFiles)
         let flag = CancellationFlag()
@@ -134,6 +137,10 @@ public final class Runner: Sendable {
             if first { log("regime: \(plan.spec.name): up to date") }
             return PassResult(upToDate: first, skipped: 0, failedOnCorruptionOnly: false)
         }
+        if first, let limit = options.memoryLimit,
+           let refusal = MemoryEstimate.of(plan.plan, jobs: min(options.jobs, units.count)).problem(limit: limit) {
+            throw refusal
+        }
         if first, let path = options.tracePath {
             _ = FileManager.default.createFile(atPath: path, contents: nil)
             let handle = FileHandle(forWritingAtPath: path)
@@ -161,7 +168,11 @@ public final class Runner: Sendable {
             if case .gather = units[unit].work { return true }
             return false
         }
-        state.withLock { $0.scheduler = scheduler }
+        state.withLock { state in
+            state.scheduler = scheduler
+            state.readers = [:]
+            for unit in units { for index in Runner.reads(unit, plan: plan) { state.readers[index, default: 0] += 1 } }
+        }
         if cancelled.isSet { scheduler.stop() }
         let outcomes = scheduler.run { [self] unit, _ in
             try execute(units[unit], work: work)
@@ -171,6 +182,15 @@ public final class Runner: Sendable {
             state.scheduler = nil
             return PassResult(upToDate: false, skipped: skipped,
                               failedOnCorruptionOnly: state.corruptionFailures > 0 && state.failures.isEmpty)
+        }
+    }
+
+    /// The data and reference instances a unit reads.
+    private static func reads(_ unit: WorkPlan.Unit, plan: KeyedPlan) -> [Int] {
+        switch unit.work {
+        case .instance(let index): return plan.plan.instance(index).inputs.flatMap(\.instances)
+        case .batch(let batch): return [batch.data] + batch.compare
+        case .gather: return []
         }
     }
 
@@ -232,6 +252,7 @@ public final class Runner: Sendable {
 
     private func execute(_ unit: WorkPlan.Unit, work: WorkPlan) throws {
         if cancelled.isSet { throw CancellationError() }
+        defer { release(Runner.reads(unit, plan: plan)) }
         let start = (clock.now - started).seconds
         var kind = "", stage = "", points = 0
         do {
@@ -279,6 +300,16 @@ public final class Runner: Sendable {
         emitProgress()
     }
 
+    /// Forgets the artifacts no unit of this pass still reads.
+    private func release(_ indices: [Int]) {
+        state.withLock { state in
+            for index in indices {
+                state.readers[index, default: 1] -= 1
+                if state.readers[index]! <= 0 { state.artifacts[index] = nil }
+            }
+        }
+    }
+
     private func pointsOf(_ unit: WorkPlan.Unit) -> [Int] {
         if case .batch(let batch) = unit.work { return batch.points }
         return []
@@ -324,7 +355,7 @@ public final class Runner: Sendable {
         let artifact = try operation.run(instance.instance, inputs: inputs, context: context)
         try cache.save(artifact, key: instance.key)
         state.withLock { state in
-            state.artifacts[index] = artifact
+            if state.readers[index, default: 0] > 0 { state.artifacts[index] = artifact }
             state.succeededInstances.append(index)
             state.report.instancesComputed += 1
         }

@@ -62,7 +62,7 @@ struct WorkPlan {
         self.plan = plan
         let instances = plan.instances
         let spec = plan.spec
-        batches = WorkPlan.batches(plan.plan).map { batch in
+        batches = FitBatching.batches(plan.plan).map { batch in
             FitBatch(index: batch.index, stage: batch.stage, points: batch.points, data: batch.data, compare: batch.compare,
                      orderLabel: batch.orderLabel, key: WorkPlan.batchKey(batch.points, plan))
         }
@@ -226,48 +226,9 @@ struct WorkPlan {
         let compare: [Int]
         let orderLabel: String
     }
-
-    /// Every fit batch of the plan (see the type's documentation).
-    static func batches(_ plan: Plan) -> [PlannedBatch] {
-        var batches: [PlannedBatch] = []
-        for stage in plan.spec.stages where stage.operation.output == .fits {
-            var groups: [(key: String, points: [Int])] = []
-            var groupIndex: [String: Int] = [:]
-            for instance in plan.instances(of: stage.id) {
-                let fit = FitOp.fitSpec(instance.parameters)
-                var key = "\(instance.inputs("input"))|\(instance.inputs("compare"))|\(fit.batchKey)"
-                if case .sgd = fit.method {
-                    key += "|" + instance.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()
-                }
-                if let index = groupIndex[key] {
-                    groups[index].points.append(instance.index)
-                } else {
-                    groupIndex[key] = groups.count
-                    groups.append((key, [instance.index]))
-                }
-            }
-            for group in groups {
-                let count = group.points.count
-                let pieces = (count + plan.spec.batchWidth - 1) / plan.spec.batchWidth
-                var start = 0
-                for piece in 0..<pieces {
-                    let size = count / pieces + (piece < count % pieces ? 1 : 0)
-                    let points = Array(group.points[start..<(start + size)])
-                    start += size
-                    let first = plan.instances[points[0]]
-                    let data = first.inputs("input")[0]
-                    let order = "\(stage.id)/order/" + plan.instances[data].streamLabel + "/"
-                        + first.ownCoordinates.filter { $0.name.hasSuffix("rep") }.map(\.value.canonical).joined()
-                    batches.append(PlannedBatch(index: batches.count, stage: stage.id, points: points, data: data,
-                                                compare: first.inputs("compare"), orderLabel: order))
-                }
-            }
-        }
-        return batches
-    }
 }
 
 /// The number of fit batches a plan trains in (for `regime check`).
 public func planBatchCount(_ plan: Plan) -> Int {
-    WorkPlan.batches(plan).count
+    FitBatching.batchCount(plan)
 }

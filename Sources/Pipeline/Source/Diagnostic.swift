@@ -26,9 +26,18 @@ public struct Diagnostic: Sendable, Equatable {
         let number = String(location.line)
         let gutter = String(repeating: " ", count: max(number.count + 3, 5))
         let numbered = String(repeating: " ", count: gutter.count - number.count) + number
-        let text = location.source.line(location.line)
-        let padding = String(text.prefix(location.column - 1).map { $0 == "\t" ? "\t" : " " })
-        let available = max(1, text.count - (location.column - 1))
+        var text = location.source.line(location.line)
+        var column = location.column
+        // A very long line is shown as a window around the caret.
+        let window = 120
+        if text.count > window {
+            let start = max(0, min(column - 1 - window / 2, text.count - window))
+            let shown = String(text.dropFirst(start).prefix(window))
+            text = (start > 0 ? "…" : "") + shown + (start + window < text.count ? "…" : "")
+            column = column - start + (start > 0 ? 1 : 0)
+        }
+        let padding = String(text.prefix(column - 1).map { $0 == "\t" ? "\t" : " " })
+        let available = max(1, text.count - (column - 1))
         let underline = "^" + String(repeating: "~", count: min(location.length, available) - 1)
         var lines = [
             "\(location.source.name):\(location.line):\(location.column): error: \(message)",

@@ -103,6 +103,7 @@ public struct Sweep: Sendable, Equatable {
         switch kind {
         case "linspace", "logspace":
             guard third.rounded() == third, third >= 1 else { return .failure(.count(third)) }
+            guard third <= Double(maximumValues) else { return .failure(.tooMany(Int(min(third, 9e18)))) }
             let n = Int(third)
             // The last value is the stop exactly, as NumPy's linspace makes it.
             let linear = (0..<n).map { n == 1 ? a : $0 == n - 1 ? b : a + (b - a) * Double($0) / Double(n - 1) }
@@ -110,11 +111,16 @@ public struct Sweep: Sendable, Equatable {
         default:
             guard third != 0, third.isFinite else { return .failure(.step) }
             guard (b - a) / third > 0 else { return .success([]) }
-            let count = Int(((b - a) / third - 1e-9).rounded(.up))
-            guard count <= 1_000_000 else { return .failure(.tooMany(count)) }
+            let steps = ((b - a) / third - 1e-9).rounded(.up)
+            guard steps <= Double(maximumValues) else { return .failure(.tooMany(Int(min(steps, 9e18)))) }
+            let count = Int(steps)
+            guard count <= maximumValues else { return .failure(.tooMany(count)) }
             return .success((0..<count).map { a + Double($0) * third })
         }
     }
+
+    /// The most values one swept key (or zip group) may take.
+    public static let maximumValues = 1_000_000
 
     enum GeneratorError: Error {
         case count(Double)

@@ -146,7 +146,8 @@ enum SweepParser {
                 diagnostics.append(Diagnostic("the step of 'range' must be a nonzero number", at: list.items[2].location))
                 return nil
             case .failure(.tooMany(let count)):
-                diagnostics.append(Diagnostic("'range' would give \(count) values", at: list.location))
+                diagnostics.append(Diagnostic("'\(name.text)' would give \(count) values; a swept key takes at most \(Sweep.maximumValues)",
+                                              at: list.location))
                 return nil
             case .success(let generated):
                 guard !generated.isEmpty else {
