@@ -20,6 +20,8 @@ public enum StepSize {
             BLAS.gemv(x, .transpose, xv, alpha: 1 / Double(n), into: &next)
             let value = BLAS.dot(v, next)  // Rayleigh quotient (‖v‖ = 1)
             let norm = BLAS.nrm2(next)
+            // XᵀXv overflowed: the eigenvalue is beyond what a double holds.
+            guard norm.isFinite, value.isFinite else { return .infinity }
             guard norm > 0 else { return 0 }
             for j in 0..<d { v[j] = next[j] / norm }
             if abs(value - estimate) <= tolerance * abs(value) { return value }
@@ -48,6 +50,8 @@ public enum StepSize {
         let lossCurvature = spec.loss == .squared ? 1.0 : 0.25
         let kappa = spec.model.parameterization.curvature(scale: spec.initScale)
         let bound = kappa * (lossCurvature * lambdaMax + spec.penalty.l2) + spec.penalty.weightDecay
+        // A curvature that overflowed gives no step size (NaN, refused by the trainer).
+        guard bound.isFinite else { return .nan }
         return bound > 0 ? scale / bound : scale
     }
 }

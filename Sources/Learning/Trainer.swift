@@ -169,8 +169,13 @@ public final class Trainer {
         let needsEigenvalue = points.contains { if case .auto = $0.learningRate { return true } else { return false } }
         let lambdaMax = needsEigenvalue ? StepSize.largestEigenvalue(of: train.x) : 0
         for (k, point) in points.enumerated() {
+            let rate = StepSize.auto(for: point, largestEigenvalue: lambdaMax)
+            // A step size of 0 or infinity would train nothing, or NaN, in silence.
+            guard rate.isFinite, rate > 0 else {
+                throw LearningError("point \(k): the automatic step size is \(rate) (the largest eigenvalue of XᵀX/n is \(lambdaMax)); standardize the data, or give optimizer.lr")
+            }
             field(.point)[k] = Double(k)
-            field(.lr)[k] = StepSize.auto(for: point, largestEigenvalue: lambdaMax)
+            field(.lr)[k] = rate
             field(.l2)[k] = point.penalty.l2
             field(.weightDecay)[k] = point.penalty.weightDecay
             field(.l1)[k] = point.penalty.l1

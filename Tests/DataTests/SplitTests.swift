@@ -54,7 +54,7 @@ struct SplitTests {
         try file.close()
         _ = try Python.run("sklearn_preprocessing.py", ["standardize", input, output])
         let reference = try File.open(output)
-        let (standardized, fitted) = Standardization.standardize(split)
+        let (standardized, fitted) = try Standardization.standardize(split)
         #expect(relativeDistance(fitted.featureMeans, try reference.openDataset("mean").readDoubles()) < 1e-12)
         #expect(relativeDistance(fitted.featureScales, try reference.openDataset("scale").readDoubles()) < 1e-12)
         #expect(relativeDistance(standardized.train.x.storage, try reference.openDataset("train").readDoubles()) < 1e-12)
@@ -70,17 +70,41 @@ struct SplitTests {
     }
 
     @Test("a constant column keeps scale 1; options turn centring and scaling off")
-    func options() {
+    func options() throws {
         var x = Matrix(rows: 4, columns: 2, storage: [1, 5, 2, 5, 3, 5, 4, 5])
         let d = Dataset(x: x, y: [1, 2, 3, 4])
-        let fitted = Standardization(fitting: d)
+        let fitted = try Standardization(fitting: d)
         #expect(fitted.featureScales[1] == 1)
-        #expect(fitted.apply(to: d).x.column(1) == [0, 0, 0, 0])
-        let scaleOnly = Standardization(fitting: d, center: false, scale: true, centerTarget: false)
+        #expect(try fitted.apply(to: d).x.column(1) == [0, 0, 0, 0])
+        let scaleOnly = try Standardization(fitting: d, center: false, scale: true, centerTarget: false)
         #expect(scaleOnly.featureMeans == [0, 0])
         #expect(scaleOnly.targetMean == 0)
         #expect(abs(scaleOnly.featureScales[0] - 1.25.squareRoot()) < 1e-15)
-        x = scaleOnly.apply(to: d).x
+        x = try scaleOnly.apply(to: d).x
         #expect(x[0, 0] == 1 / 1.25.squareRoot())
+    }
+
+    @Test("values near the largest double: the statistics are computed scaled, never overflow into a zeroed column")
+    func hugeValues() throws {
+        // Column 0: ±1.5e308, whose sum and squares overflow; exact answer ±1.
+        // Column 1: ordinary values, which take the direct path unchanged.
+        let x = Matrix(rows: 4, columns: 2, storage: [1.5e308, 1, 1.5e308, 2, -1.5e308, 3, -1.5e308, 4])
+        let d = Dataset(x: x, y: [1, 2, 3, 4])
+        let fitted = try Standardization(fitting: d)
+        #expect(fitted.featureMeans[0] == 0)
+        #expect(fitted.featureScales[0] == 1.5e308)
+        #expect(try fitted.apply(to: d).x.column(0) == [1, 1, -1, -1])
+        #expect(fitted.featureMeans[1] == 2.5 && fitted.featureScales[1] == 1.25.squareRoot())
+        // A lone extreme value: the direct difference overflows, the scaled one does not.
+        let skewed = Dataset(x: Matrix(rows: 4, columns: 1, storage: [1.7e308, -1.7e308, -1.7e308, -1.7e308]), y: [0, 0, 0, 0])
+        let standardized = try Standardization(fitting: skewed).apply(to: skewed).x.column(0)
+        #expect(standardized.allSatisfy { $0.isFinite })
+        #expect(abs(standardized[0] - 3.squareRoot()) < 1e-12 && abs(standardized[1] + 1 / 3.squareRoot()) < 1e-12)
+        // y: a mean found through scaling; a centred value that overflows is an error naming y.
+        let extremes = Dataset(x: Matrix(rows: 2, columns: 1, storage: [1, 2]), y: [1.7e308, 1.7e308])
+        #expect(try Standardization(fitting: extremes).targetMean == 1.7e308)
+        let shifted = Dataset(x: Matrix(rows: 3, columns: 1, storage: [1, 2, 3]), y: [1.7e308, 1.7e308, -1.7e308])
+        let error = #expect(throws: NumericRangeError.self) { try Standardization(fitting: shifted).apply(to: shifted) }
+        #expect(error?.description == "'y': row 2 minus the mean of y is not a finite number")
     }
 }

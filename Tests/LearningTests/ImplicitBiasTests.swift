@@ -28,7 +28,7 @@ struct ImplicitBiasTests {
     @Test("linear GD with l2: λ reaches the ridge solution, on wide synthetic and on the diabetes data")
     func linearRidge() throws {
         let (raw, _) = try Dataset.loadCSV(path: Paths.repository("data/diabetes.csv").path, target: "y")
-        let diabetes = Standardization(fitting: raw).apply(to: raw)
+        let diabetes = try Standardization(fitting: raw).apply(to: raw)
         let wide = sparseProblem(n: 30, d: 80, k: 4).train
         for (data, lambdas) in [(diabetes, [0.01, 0.1, 1.0]), (wide, [0.001, 0.1])] {
             let specs = lambdas.map {

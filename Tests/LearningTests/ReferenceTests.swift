@@ -27,7 +27,7 @@ struct ReferenceTests {
     @Test("ridge: primal, dual and SVD path agree, and match scikit-learn's Ridge on the diabetes data")
     func ridge() throws {
         let (raw, _) = try Dataset.loadCSV(path: Paths.repository("data/diabetes.csv").path, target: "y")
-        let data = Standardization(fitting: raw).apply(to: raw)
+        let data = try Standardization(fitting: raw).apply(to: raw)
         let lambdas = [1e-4, 1e-2, 1, 100]
         let path = try Ridge.path(data.x, data.y, lambdas: lambdas)
         let sklearn = try pythonReference("ridge", x: data.x, y: data.y, lambdas: lambdas)["w"]!

@@ -184,4 +184,15 @@ struct TrainerTests {
         l1.penalty.l1 = 0.1
         #expect(throws: LearningError.self) { try train(problem, [l1]) }
     }
+
+    @Test("data whose curvature overflows gets an error, not a step size of 0 that trains nothing")
+    func overflowingStepSize() throws {
+        var huge = split
+        huge.train.x.storage = huge.train.x.storage.map { $0 * 1e200 }
+        let spec = FitSpec(model: .linear, initScale: 0, stopping: Stopping(steps: 10))
+        let error = #expect(throws: LearningError.self) { try train(FitProblem(train: huge.train), [spec]) }
+        let message = error?.message ?? ""
+        #expect(message.hasPrefix("point 0: the automatic step size is nan (the largest eigenvalue of XᵀX/n is "), "\(message)")
+        #expect(message.hasSuffix("standardize the data, or give optimizer.lr"))
+    }
 }

@@ -18,9 +18,15 @@ struct StandardizeOp: InstanceOperation {
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         guard let data = inputs["input"]?.first?.data else { preconditionFailure("standardize without data") }
         let p = instance.parameters
-        let fitted = Standardization(fitting: data.train, center: p["center"]!.bool!, scale: p["scale"]!.bool!,
-                                     centerTarget: p["center_target"]!.bool!)
-        return .data(DataArtifact(train: fitted.apply(to: data.train), test: data.test.map(fitted.apply(to:))))
+        do throws(NumericRangeError) {
+            let fitted = try Standardization(fitting: data.train, center: p["center"]!.bool!, scale: p["scale"]!.bool!,
+                                             centerTarget: p["center_target"]!.bool!)
+            var test: Dataset?
+            if let held = data.test { test = try fitted.apply(to: held) }
+            return .data(DataArtifact(train: try fitted.apply(to: data.train), test: test))
+        } catch {
+            throw StageFailure(identity: instance.identity, message: error.description, isInputError: true)
+        }
     }
 }
 

@@ -47,7 +47,12 @@ struct SynthesizeOp: InstanceOperation {
         if let problem = spec.problems.first {
             throw StageFailure(identity: instance.identity, message: problem, isInputError: true)
         }
-        return .data(DataArtifact(train: Dataset.synthesize(spec, stream: context.stream(for: instance))))
+        let data = Dataset.synthesize(spec, stream: context.stream(for: instance))
+        if let row = data.y.firstIndex(where: { !$0.isFinite }) {
+            throw StageFailure(identity: instance.identity, message: "y overflows (row \(row) is \(data.y[row])); lower truth.value or noise",
+                               isInputError: true)
+        }
+        return .data(DataArtifact(train: data))
     }
 }
 
