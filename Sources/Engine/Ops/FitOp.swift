@@ -52,7 +52,7 @@ struct FitOp: Operation {
         "wd": "weight_decay", "decay": "weight_decay", "lasso": "l1", "scale": "init_scale",
         "learning_rate": "optimizer.lr", "epochs": "optimizer.steps", "iterations": "optimizer.steps",
         "iters": "optimizer.steps", "max_iter": "optimizer.steps", "parameterization": "model",
-    ], check: { values in
+    ], reads: ["model", "l1", "init_scale", "optimizer.method", "loss"], check: { values in
         var problems: [(key: String, message: String)] = []
         let model = values["model"]?.string ?? "linear"
         if (values["l1"]?.number ?? 0) > 0, model != "linear" {

@@ -26,7 +26,7 @@ struct LoadOp: InstanceOperation {
             KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X."),
             KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y."),
         ])), doc: "A predefined test set in the same format (then no split is needed)."),
-    ], aliases: ["file": "path", "label": "target", "y_column": "target", "columns": "features"], check: { values in
+    ], aliases: ["file": "path", "label": "target", "y_column": "target", "columns": "features"], reads: ["path", "test.path", "format", "target"], check: { values in
         var problems: [(key: String, message: String)] = []
         for (key, path) in [("path", values["path"]?.string), ("test.path", values[path: "test.path"]?.string)] {
             guard let path else { continue }

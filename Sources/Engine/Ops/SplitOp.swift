@@ -16,7 +16,7 @@ struct SplitOp: InstanceOperation {
         KeySpec("folds", .integer(min: 2), sweepable: false,
                 doc: "k-fold cross-validation instead: k instances, coordinate `fold` = 0…k−1 testing on fold i."),
         KeySpec("fold", .integer(min: 0), sweepable: false, doc: "Set by `folds`: the fold that is the test set."),
-    ], aliases: ["test_size": "test", "fraction": "test", "k": "folds", "n_splits": "folds"], check: { values in
+    ], aliases: ["test_size": "test", "fraction": "test", "k": "folds", "n_splits": "folds"], reads: ["test", "folds"], check: { values in
         switch (values["test"], values["folds"]) {
         case (nil, nil): return [("test", "split needs test: (a count or fraction) or folds: k")]
         case (_?, _?): return [("folds", "give test: or folds:, not both")]

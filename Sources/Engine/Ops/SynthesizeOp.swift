@@ -28,7 +28,7 @@ struct SynthesizeOp: InstanceOperation {
     ], aliases: [
         "samples": "n", "rows": "n", "n_samples": "n", "features": "d", "dim": "d", "p": "d", "n_features": "d",
         "sigma": "noise", "correlation": "rho",
-    ], check: { values in
+    ], reads: ["d", "truth.k"], check: { values in
         guard let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
         return [("truth.k", "truth.k = \(k) exceeds d = \(d)")]
     })

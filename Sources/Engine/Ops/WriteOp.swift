@@ -21,7 +21,7 @@ struct WriteOp: GatherOperation {
                 doc: "The results file (.h5), relative to the pipeline file; replaced atomically."),
         KeySpec("weights", .boolean, .defaulted(.bool(true)), sweepable: false, doc: "Write the final weights."),
         KeySpec("trajectories", .boolean, .defaulted(.bool(true)), sweepable: false, doc: "Write the recorded trajectories."),
-    ], check: { values in
+    ], reads: ["path"], check: { values in
         guard let path = values["path"]?.string?.lowercased(),
               ![".h5", ".hdf5", ".he5"].contains(where: { path.hasSuffix($0) }) else { return [] }
         return [("path", "a results file is HDF5: end its name in .h5")]
@@ -47,7 +47,7 @@ struct ExportOp: GatherOperation {
                 doc: "The CSV file, relative to the pipeline file; replaced atomically."),
         KeySpec("trajectories", .boolean, .defaulted(.bool(false)), sweepable: false,
                 doc: "Write the trajectories in long format (point, coordinates, step, metrics) instead of the summary."),
-    ], check: { values in
+    ], reads: ["path"], check: { values in
         guard let path = values["path"]?.string?.lowercased(), !path.hasSuffix(".csv") else { return [] }
         return [("path", "export writes CSV: end its name in .csv")]
     })
@@ -78,7 +78,7 @@ struct PlotOp: GatherOperation {
         KeySpec("trajectory", .boolean, .defaulted(.bool(false)), sweepable: false,
                 doc: "Plot the recorded trajectories of y against the step."),
         KeySpec("title", .string, sweepable: false, doc: "The title (default: y against x, and the pipeline's name)."),
-    ], check: { values in
+    ], reads: ["path"], check: { values in
         guard let path = values["path"]?.string?.lowercased(), !path.hasSuffix(".svg") else { return [] }
         return [("path", "plot writes SVG: end its name in .svg")]
     })

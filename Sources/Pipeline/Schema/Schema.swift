@@ -6,14 +6,18 @@ public struct Schema: Sendable {
     /// Checks that involve several keys (e.g. `depth` only with `model:
     /// diagonal`): returns (key path, message) pairs for the resolved values.
     public var check: (@Sendable (ValueMap) -> [(key: String, message: String)])?
+    /// The key paths `check` reads: a sweep over any of them has each of its
+    /// points checked too (`init_scale: [0, 0.1]` for the diagonal model).
+    public var checkReads: [String]
     /// Names other tools use for a key (`lambda` → `l2`), suggested when a
     /// pipeline uses them.
     public var aliases: [String: String]
 
-    public init(_ keys: [KeySpec], aliases: [String: String] = [:],
+    public init(_ keys: [KeySpec], aliases: [String: String] = [:], reads: [String] = [],
                 check: (@Sendable (ValueMap) -> [(key: String, message: String)])? = nil) {
         self.keys = keys
         self.aliases = aliases
+        self.checkReads = reads
         self.check = check
     }
 
@@ -64,8 +68,9 @@ public struct Schema: Sendable {
     /// Validates a mapping against the keys: unknown keys (with did-you-mean),
     /// missing required keys, wrong types; fills in defaults. Returns nil when
     /// something was wrong (every problem is appended).
+    /// Required keys named in `swept` may be missing: the sweep gives them.
     func coerce(_ map: SpecNode.Map, what: String, context: ValidationContext,
-                diagnostics: inout [Diagnostic], ignoring: Set<String> = []) -> ValueMap? {
+                diagnostics: inout [Diagnostic], ignoring: Set<String> = [], swept: Set<String> = []) -> ValueMap? {
         var result = ValueMap()
         var ok = true
         let names = keys.map(\.name)
@@ -85,7 +90,7 @@ public struct Schema: Sendable {
                 } else {
                     ok = false
                 }
-            } else if spec.isRequired {
+            } else if spec.isRequired, !swept.contains(spec.name) {
                 diagnostics.append(Diagnostic("missing required key '\(spec.name)' in \(what)", at: map.location))
                 ok = false
             } else if let value = spec.defaultValue {

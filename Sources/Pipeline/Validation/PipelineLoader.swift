@@ -135,8 +135,20 @@ public struct PipelineLoader: Sendable {
         // Problems with the stage as a whole (a missing key) point at its id.
         var located = map
         located.location = key.location
+        // Keys the sweep gives need no value of their own.
+        var swept = Set<String>()
+        if case .map(let sweepMap)? = map["sweep"] {
+            for (entry, value) in sweepMap.entries {
+                if entry.text == "zip" {
+                    let groups: [SpecNode] = { if case .list(let list) = value { return list.items } else { return [value] } }()
+                    for case .map(let group) in groups { swept.formUnion(group.entries.map(\.key.text)) }
+                } else {
+                    swept.insert(entry.text)
+                }
+            }
+        }
         let parameters = operation.schema.coerce(located, what: what, context: context, diagnostics: &diagnostics,
-                                                 ignoring: reserved)
+                                                 ignoring: reserved, swept: swept)
 
         var inputs: [(slot: String, stages: [String])] = []
         var inputsValid = true
@@ -201,6 +213,12 @@ public struct PipelineLoader: Sendable {
             }
         }
         guard let parameters, inputsValid, sweepValid else { return nil }
+        if let problem = SweepPointCheck.firstProblem(schema: operation.schema, parameters: parameters, sweep: sweep) {
+            let sweepMap: SpecNode.Map? = { if case .map(let map)? = map["sweep"] { return map } else { return nil } }()
+            let location = sweepMap?.keyNode(problem.axisKey)?.location ?? map.keyNode("sweep")?.location ?? key.location
+            diagnostics.append(Diagnostic("\(problem.message) (in \(what), at \(problem.point))", at: location))
+            return nil
+        }
         return StageSpec(id: id, operation: operation, parameters: parameters, inputs: inputs, sweep: sweep,
                          location: key.location)
     }

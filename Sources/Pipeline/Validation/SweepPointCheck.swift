@@ -1,0 +1,37 @@
+/// The checks that involve several keys (`Schema.check`) hold at every point
+/// of a sweep, not only for the values written outside it: each combination of
+/// the swept values of the keys a check reads is checked. Only those axes are
+/// walked, so a sweep over keys the check does not read costs nothing.
+enum SweepPointCheck {
+    struct Problem {
+        var message: String
+        /// The swept values that fail, "init_scale=0".
+        var point: String
+        /// The sweep key (or `zip`, `repeat`) of the first axis involved.
+        var axisKey: String
+    }
+
+    static func firstProblem(schema: Schema, parameters: ValueMap, sweep: Sweep) -> Problem? {
+        guard let check = schema.check, !schema.checkReads.isEmpty else { return nil }
+        let reads = Set(schema.checkReads)
+        let axes = sweep.axes.filter { axis in Sweep(axes: [axis]).keys.contains { reads.contains($0) } }
+        guard !axes.isEmpty else { return nil }
+        let involved = Sweep(axes: axes)
+        for index in 0..<involved.pointCount {
+            var values = parameters
+            let point = involved.point(index)
+            for (key, value) in point where key != "rep" { values[path: key] = value }
+            if let problem = check(values).first {
+                let axisKey: String
+                switch axes[0] {
+                case .values(let key, _): axisKey = key
+                case .zip: axisKey = "zip"
+                case .repeat: axisKey = "repeat"
+                }
+                return Problem(message: problem.message,
+                               point: point.map { "\($0.key)=\($0.value.canonical)" }.joined(separator: ", "), axisKey: axisKey)
+            }
+        }
+        return nil
+    }
+}
