@@ -54,3 +54,17 @@ bench: deps release
 	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	.venv/bin/python bench/engine.py
 	.venv/bin/python bench/report.py
+
+# BEGIN fuzz
+# Coverage-guided fuzzing of the input front ends (YAML pipelines, CSV, HDF5
+# data, results files) with libFuzzer: scripts/fuzz.sh builds into .build-fuzz
+# and runs each fuzzer FUZZ_SECONDS, one at a time, under nice; it exits nonzero
+# and names the saved inputs when any crashes. fuzz-short is the CI run.
+.PHONY: fuzz fuzz-short
+FUZZ_SECONDS ?= 300
+fuzz: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+
+fuzz-short: deps
+	SWIFT=$(SWIFT) FUZZ_SECONDS=20 scripts/fuzz.sh
+# END fuzz

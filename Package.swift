@@ -61,7 +61,7 @@ let package = Package(
         .testTarget(name: "StudiesTests", dependencies: ["Report", "TestSupport"]),
         // BEGIN fuzz targets
         // libFuzzer harnesses (scripts/fuzz.sh, make fuzz, make fuzz-short), declared only
-        // when REGIME_FUZZ is set, as scripts/fuzz.sh does: libFuzzer supplies their main, so
+        // when REGIME_FUZZ is set, as scripts/fuzz.sh does: they run libFuzzer's driver, so
         // without -sanitize=fuzzer they cannot link, and ordinary builds never see them.
     ] + (Context.environment["REGIME_FUZZ"] == nil ? [Target]() : [Target](arrayLiteral:
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),

@@ -35,23 +35,39 @@ public struct Results: Sendable {
         let group = try file.openGroup("summary")
         for name in try group.memberNames() where name != "point" {
             let set = try group.openDataset(name)
-            if case .string = try set.storedType {
-                summary.append(name, .strings(try set.readStrings()))
-            } else {
-                summary.append(name, .numbers(try set.readDoubles()))
+            let shape = try set.shape
+            guard shape.count == 1 else {
+                throw ReportError("\(path): /summary/\(name) has shape \(shape), not one value per point: not a regime results file")
             }
+            let column: Column
+            if case .string = try set.storedType {
+                column = .strings(try set.readStrings())
+            } else {
+                column = .numbers(try set.readDoubles())
+            }
+            if let first = summary.names.first, column.count != summary.rows {
+                throw ReportError("\(path): /summary/\(name) holds \(column.count) values but /summary/\(first) holds \(summary.rows)")
+            }
+            summary.append(name, column)
         }
         var steps: [Int] = []
         var trajectories: [(metric: String, values: [[Double]])] = []
         if try file.kind(of: "trajectories") == .group {
             let group = try file.openGroup("trajectories")
-            steps = try group.openDataset("step").readDoubles().map { Int($0) }
+            let stepValues = try group.openDataset("step").readDoubles()
+            guard stepValues.allSatisfy({ $0.isFinite && $0 >= 0 && $0 < 9e15 }) else {
+                throw ReportError("\(path): /trajectories/step holds values that are not step counts")
+            }
+            steps = stepValues.map { Int($0) }
             for name in try group.memberNames() where name != "step" && name != "point" {
                 let set = try group.openDataset(name)
                 let shape = try set.shape
+                guard shape == [summary.rows, steps.count] else {
+                    throw ReportError("\(path): /trajectories/\(name) has shape \(shape), not points × steps = [\(summary.rows), \(steps.count)]")
+                }
                 let flat = try set.readDoubles()
-                let width = shape.count == 2 ? shape[1] : 0
-                trajectories.append((name, (0..<(shape.first ?? 0)).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }))
+                let width = steps.count
+                trajectories.append((name, (0..<shape[0]).map { Array(flat[($0 * width)..<(($0 + 1) * width)]) }))
             }
         }
         self.init(path: path, attributes: attributes, summary: summary, steps: steps, trajectories: trajectories)

@@ -8,7 +8,7 @@ struct Regime: ParsableCommand {
         abstract: "A batch processor for regularization and generalization studies.",
         discussion: """
         Exit codes: 0 success; 1 a stage failed; 2 invalid pipeline or input data; \
-        64 command-line usage; 130 interrupted.
+        64 command-line usage; 128 + the signal when interrupted (130 for Ctrl-C, 143 for SIGTERM).
         """,
         version: regimeVersion,
         subcommands: [Run.self, Check.self, Dag.self, Show.self, Export.self, PlotCommand.self, ReportCommand.self,

@@ -14,7 +14,7 @@ struct Run: ParsableCommand {
         Finished work goes into the cache (.regime beside the pipeline); a rerun computes only what changed, \
         and an unchanged rerun writes nothing. A run killed at any moment resumes where it stopped.
         Exit codes: 0 success; 1 something failed (or, with --question, something is stale); 2 invalid \
-        pipeline or input data; 64 usage; 130 interrupted.
+        pipeline or input data, or a run too large for the memory; 64 usage; 128 + the signal when interrupted (130 for Ctrl-C).
         """)
 
     @OptionGroup var pipelineOptions: PipelineOptions

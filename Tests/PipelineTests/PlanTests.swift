@@ -208,3 +208,22 @@ struct OutputCheckTests {
             """, path: directory.file("p.yaml"), directory: directory.path)
     }
 }
+
+@Suite("YAML front end regressions")
+struct YAMLRegressionTests {
+    static var files: [String] {
+        let directory = Paths.repository("Tests/Fixtures/fuzz/regressions/yaml").path
+        return ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".yaml") }.sorted().map { directory + "/" + $0 }
+    }
+
+    @Test("deep nesting and alias bombs are refused with a diagnostic, not a crash", arguments: Self.files)
+    func reproducer(path: String) throws {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let error = #expect(throws: PipelineError.self) {
+            try PipelineLoader(registry: regimeOperations).parse(text: text, path: path, directory: nil)
+        }
+        let messages = error?.diagnostics.map(\.message) ?? []
+        #expect(messages.contains { $0.contains("nest deeper than 64 levels") || $0.contains("expands to more than") }, "\(messages)")
+    }
+}

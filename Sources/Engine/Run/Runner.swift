@@ -142,8 +142,9 @@ public final class Runner: Sendable {
             throw refusal
         }
         if first, let path = options.tracePath {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
-            let handle = FileHandle(forWritingAtPath: path)
+            guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
+                throw SystemError.current(path: path, operation: "cannot write the trace")
+            }
             state.withLock { $0.trace = handle }
         }
         let points = units.reduce(0) { if case .batch(let batch) = $1.work { return $0 + batch.points.count } else { return $0 } }
