@@ -36,6 +36,15 @@ struct TrustTests {
             #expect(try workspace.regime("run", ["--question", "--set", "results.path=\(target)"]).status == 1,
                     "the failed output is not recorded as done")
         }
+        // The same for an export stage's CSV.
+        try Tmpfs.with(kilobytes: 4) { mount in
+            try Data(repeating: 0x41, count: 3000).write(to: URL(fileURLWithPath: mount + "/filler"))
+            let target = mount + "/t.csv"
+            let full = try workspace.regime("run", ["--set", "table.path=\(target)"])
+            #expect(full.status == 1)
+            #expect(errorLines(full) == ["regime: error: table: \(target): cannot write: No space left on device"])
+            #expect(!FileManager.default.fileExists(atPath: target) && temporaries(in: mount).isEmpty)
+        }
     }
 
     @Test("a full disk under the cache: exit 1 with the OS reason, no crash; after making room the run finishes bit-identical")

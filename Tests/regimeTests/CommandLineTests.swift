@@ -46,6 +46,18 @@ struct CommandLineTests {
         #expect(missing.stderr == "regime: error: \(dir.file("none.csv")): no such file\n")
     }
 
+    @Test("options before the pipeline: --force takes one stage, the pipeline stays the pipeline")
+    func optionOrder() throws {
+        let directory = try TemporaryDirectory("cli-order")
+        let pipeline = directory.file("p.yaml")
+        try FileManager.default.copyItem(atPath: Paths.repository("Tests/Fixtures/pipelines/sweep.yaml").path, toPath: pipeline)
+        let run = try Subprocess.regime(["run", "--force", "fit", pipeline, "--set", "fit.optimizer.steps=50", "--quiet"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let unknown = try Subprocess.regime(["run", "--force", "fti", pipeline])
+        #expect(unknown.status == 64)
+        #expect(unknown.stderr.contains("--force names no stage of the pipeline: 'fti'; did you mean 'fit'?"))
+    }
+
     @Test("command-line usage errors exit with 64")
     func usage() throws {
         let result = try Subprocess.regime(["convert", "--no-such-option"])
