@@ -68,3 +68,13 @@ fuzz: deps
 fuzz-short: deps
 	SWIFT=$(SWIFT) FUZZ_SECONDS=20 scripts/fuzz.sh
 # END fuzz
+
+# BEGIN sanitize
+# The whole test suite under AddressSanitizer, then ThreadSanitizer: scripts/sanitize.sh
+# builds each into its own scratch path (.build-asan, .build-tsan; never .build) under
+# nice, runs swift test with the instrumented regime pinned for the tests, prints a
+# summary, and exits nonzero when a test fails or a sanitizer reports anything.
+.PHONY: sanitize
+sanitize: deps
+	SWIFT=$(SWIFT) scripts/sanitize.sh
+# END sanitize

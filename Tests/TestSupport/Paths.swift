@@ -14,7 +14,13 @@ public enum Paths {
     }
 
     /// The `regime` executable of the build the tests run in (beside the test bundle).
+    /// $REGIME_BINARY, when set, names it instead, with no fallback: scripts/sanitize.sh
+    /// pins the instrumented binary of its scratch path, so that a sanitized test run
+    /// never runs an uninstrumented `.build/debug/regime`.
     public static var regimeBinary: URL {
+        if let pinned = ProcessInfo.processInfo.environment["REGIME_BINARY"], !pinned.isEmpty {
+            return URL(fileURLWithPath: pinned)
+        }
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [bundle.appendingPathComponent("regime"),
                           bundle.deletingLastPathComponent().appendingPathComponent("regime"),
@@ -23,13 +29,15 @@ public enum Paths {
     }
 }
 
-/// A fresh directory for one test under `.build/test-tmp/`, removed when the
-/// value is deinitialized (unless REGIME_KEEP_TEST_FILES is set).
+/// A fresh directory for one test under `.build/test-tmp/` (under $REGIME_TEST_TMP
+/// when set: scripts/sanitize.sh keeps its runs inside their own scratch paths),
+/// removed when the value is deinitialized (unless REGIME_KEEP_TEST_FILES is set).
 public final class TemporaryDirectory: @unchecked Sendable {
     public let url: URL
 
     public init(_ label: String = "test") throws {
-        let root = Paths.repository(".build/test-tmp")
+        let root = ProcessInfo.processInfo.environment["REGIME_TEST_TMP"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+            ?? Paths.repository(".build/test-tmp")
         url = root.appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }

@@ -1,7 +1,6 @@
 import Base
 import Foundation
 import HDF5
-import Synchronization
 
 /// The content-addressed store of finished work, `.regime/` beside the
 /// pipeline by default:
@@ -29,7 +28,7 @@ public final class Cache: Sendable {
     /// reported but not deleted.
     public let readOnly: Bool
     /// Entries found corrupt (and deleted) by this process, in order.
-    private let corrupt = Mutex<[CorruptCacheEntry]>([])
+    private let corrupt = Locked<[CorruptCacheEntry]>([])
 
     public init(root: String, readOnly: Bool = false) {
         self.root = root

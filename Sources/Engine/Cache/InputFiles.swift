@@ -1,7 +1,6 @@
 import Base
 import Foundation
 import Pipeline
-import Synchronization
 
 /// The digests of the files a pipeline reads, for content keys: SHA-256 of the
 /// bytes, with a stat fast path. The cache remembers each file's digest with
@@ -14,7 +13,7 @@ import Synchronization
 /// names (`verifyUnchanged`).
 public final class InputFiles: InputFileDigests, Sendable {
     private let cache: Cache
-    private let known = Mutex<[String: (stamp: FileStamp, digest: SHA256Digest, fresh: Bool)]>([:])
+    private let known = Locked<[String: (stamp: FileStamp, digest: SHA256Digest, fresh: Bool)]>([:])
 
     /// Digests remembered in `cache`; nothing is written to it until `record()`.
     public init(cache: Cache) {

@@ -22,7 +22,7 @@ public final class Runner: Sendable {
     let observer: (any ProgressObserver)?
     private let context: ExecutionContext
     private let cancelled: CancellationFlag
-    private let state = Mutex(RunnerState())
+    private let state = Locked(RunnerState())
     private let clock = ContinuousClock()
     private let started: ContinuousClock.Instant
 
