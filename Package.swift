@@ -30,21 +30,21 @@ let package = Package(
         .target(name: "Base", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5", dependencies: ["CHDF5", "Base"]),
         .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
-        .target(name: "Data", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
+        .target(name: "Datasets", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
         // The trainer's step loop is optimized even in debug builds: unoptimized
         // Swift loops run it tens of times slower, and the tests train for real.
-        .target(name: "Learning", dependencies: ["LinearAlgebra", "Data", "CGLPK"],
+        .target(name: "Learning", dependencies: ["LinearAlgebra", "Datasets", "CGLPK"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
         .target(name: "Report", dependencies: ["Base", "HDF5"]),
-        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Data", "HDF5", "LinearAlgebra", "Report"]),
+        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "Report"]),
         .executableTarget(name: "regime", dependencies: [
-            "Base", "HDF5", "LinearAlgebra", "Data", "Learning", "Pipeline", "Engine", "Report",
+            "Base", "HDF5", "LinearAlgebra", "Datasets", "Learning", "Pipeline", "Engine", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // Benchmarks (make bench): regime next to raw dgemm and its peers.
-        .executableTarget(name: "regime-bench", dependencies: ["Learning", "LinearAlgebra", "Data"],
+        .executableTarget(name: "regime-bench", dependencies: ["Learning", "LinearAlgebra", "Datasets"],
                           path: "bench/regime-bench", swiftSettings: [.unsafeFlags(["-O"])]),
 
         // Tests.
@@ -52,10 +52,10 @@ let package = Package(
         .testTarget(name: "BaseTests", dependencies: ["Base", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
-        .testTarget(name: "DataTests", dependencies: ["Data", "HDF5", "TestSupport"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Data", "LinearAlgebra", "HDF5", "TestSupport"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "HDF5", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Engine", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Data", "HDF5", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Report", "TestSupport"]),
@@ -67,8 +67,8 @@ let package = Package(
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["HDF5"], path: "Fuzz/FuzzSupport"),
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzzer", "Pipeline", "Engine"], path: "Fuzz/FuzzYAML"),
-        .executableTarget(name: "FuzzCSV", dependencies: ["CFuzzer", "Data"], path: "Fuzz/FuzzCSV"),
-        .executableTarget(name: "FuzzHDF5", dependencies: ["CFuzzer", "FuzzSupport", "Data", "HDF5"], path: "Fuzz/FuzzHDF5"),
+        .executableTarget(name: "FuzzCSV", dependencies: ["CFuzzer", "Datasets"], path: "Fuzz/FuzzCSV"),
+        .executableTarget(name: "FuzzHDF5", dependencies: ["CFuzzer", "FuzzSupport", "Datasets", "HDF5"], path: "Fuzz/FuzzHDF5"),
         .executableTarget(name: "FuzzResults", dependencies: ["CFuzzer", "FuzzSupport", "Report", "HDF5"],
                           path: "Fuzz/FuzzResults")
     )) + [

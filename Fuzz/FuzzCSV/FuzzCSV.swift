@@ -16,7 +16,7 @@
 //
 // Build and run with scripts/fuzz.sh csv.
 
-import struct Data.Dataset
+import struct Datasets.Dataset
 
 struct Options {
     var target: String

@@ -17,8 +17,8 @@
 
 import FuzzSupport
 import HDF5
-import struct Data.Dataset
-import struct Data.DataError
+import struct Datasets.Dataset
+import struct Datasets.DataError
 
 private let temporary = FuzzFile.path("hdf5")
 

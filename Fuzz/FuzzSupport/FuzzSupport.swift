@@ -80,7 +80,7 @@ public enum FuzzFile {
     }
 
     public static func write(_ bytes: [UInt8], to path: String) {
-        _ = FileManager.default.createFile(atPath: path, contents: Foundation.Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     /// With REGIME_FUZZ_SAVE=path, a generated file is also copied there: how a

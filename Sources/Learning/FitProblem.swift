@@ -1,4 +1,4 @@
-import Data
+import Datasets
 
 /// What a batch of fits trains on and is measured against.
 public struct FitProblem: Sendable {

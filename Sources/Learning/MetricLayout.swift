@@ -1,4 +1,4 @@
-import Data
+import Datasets
 
 /// The metrics a batch reports, in order, and where each lives.
 ///

@@ -1,4 +1,4 @@
-import Data
+import Datasets
 
 /// The parameters of one coordinate: (u, v) for two-block models, (θ, 0) for
 /// one-block models. Two plain fields, which the compiler keeps in registers.

@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import LinearAlgebra
 
 /// Step sizes for gradient descent.

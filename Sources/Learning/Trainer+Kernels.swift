@@ -1,4 +1,4 @@
-import Data
+import Datasets
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Base
-import Data
+import Datasets
 import Foundation
 
 /// `regime convert`: a CSV file to regime's HDF5 data layout (/X, /y, /features).

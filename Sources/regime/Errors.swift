@@ -1,6 +1,6 @@
 import ArgumentParser
 import Base
-import Data
+import Datasets
 import Foundation
 import HDF5
 import LinearAlgebra

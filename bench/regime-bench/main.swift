@@ -3,7 +3,7 @@
 //
 //   regime-bench w1   the batched trainer on the W1 workload (issue 3), next to
 //                     the bare dgemm calls it makes, at 1 and 2 threads.
-import Data
+import Datasets
 import Dispatch
 import Foundation
 import Learning

@@ -1,6 +1,6 @@
 import Base
-import Data
-import struct Data.Dataset
+import Datasets
+import struct Datasets.Dataset
 import HDF5
 import LinearAlgebra
 

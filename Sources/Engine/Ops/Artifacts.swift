@@ -1,5 +1,5 @@
-import struct Data.Dataset
-import Data
+import struct Datasets.Dataset
+import Datasets
 import Learning
 import Pipeline
 

@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import Learning
 
 /// The asymptotic population risk of the minimum-norm least-squares solution on

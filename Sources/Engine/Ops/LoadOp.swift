@@ -1,5 +1,5 @@
 import Base
-import Data
+import Datasets
 import class HDF5.File
 import Pipeline
 

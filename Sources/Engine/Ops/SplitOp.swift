@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import Pipeline
 
 /// `split`: held-out test rows by a seeded shuffle, or k folds.

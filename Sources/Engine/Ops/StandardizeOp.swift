@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import Pipeline
 
 /// `standardize`: centre and scale with training statistics only.

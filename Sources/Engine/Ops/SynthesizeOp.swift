@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import Pipeline
 
 /// `synthesize`: a Gaussian design, a sparse or dense truth, and noisy labels.

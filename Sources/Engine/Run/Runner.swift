@@ -5,8 +5,8 @@ import Learning
 import LinearAlgebra
 import Pipeline
 import Synchronization
-import struct Data.RandomStream
-import struct Data.DataError
+import struct Datasets.RandomStream
+import struct Datasets.DataError
 
 /// Runs a plan: works out what is stale, schedules the units on Dispatch,
 /// executes them into the cache, and writes the outputs.

@@ -1,4 +1,4 @@
-import Data
+import Datasets
 import LinearAlgebra
 import Testing
 import TestSupport

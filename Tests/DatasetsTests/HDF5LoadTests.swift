@@ -1,5 +1,5 @@
-import Data
-import struct Data.Dataset
+import Datasets
+import struct Datasets.Dataset
 import Foundation
 import HDF5
 import Testing
