@@ -36,10 +36,12 @@ let package = Package(
         .target(name: "Learning", dependencies: ["LinearAlgebra", "Datasets", "CGLPK"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
-        .target(name: "Report", dependencies: ["Base", "HDF5"]),
-        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "Report"]),
+        // The results file contract: layout, roles, the writer's and every reader's view.
+        .target(name: "ResultsFormat", dependencies: ["Base", "HDF5"]),
+        .target(name: "Report", dependencies: ["Base", "ResultsFormat"]),
+        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "ResultsFormat", "Report"]),
         .executableTarget(name: "regime", dependencies: [
-            "Base", "HDF5", "LinearAlgebra", "Datasets", "Learning", "Pipeline", "Engine", "Report",
+            "Base", "HDF5", "LinearAlgebra", "Datasets", "Learning", "Pipeline", "Engine", "ResultsFormat", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,9 +58,9 @@ let package = Package(
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Engine", "TestSupport"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "HDF5", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "ResultsFormat", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Report", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Report", "ResultsFormat", "TestSupport"]),
         // BEGIN fuzz targets
         // libFuzzer harnesses (scripts/fuzz.sh, make fuzz, make fuzz-short), declared only
         // when REGIME_FUZZ is set, as scripts/fuzz.sh does: they run libFuzzer's driver, so
@@ -69,7 +71,7 @@ let package = Package(
         .executableTarget(name: "FuzzYAML", dependencies: ["CFuzzer", "Pipeline", "Engine"], path: "Fuzz/FuzzYAML"),
         .executableTarget(name: "FuzzCSV", dependencies: ["CFuzzer", "Datasets"], path: "Fuzz/FuzzCSV"),
         .executableTarget(name: "FuzzHDF5", dependencies: ["CFuzzer", "FuzzSupport", "Datasets", "HDF5"], path: "Fuzz/FuzzHDF5"),
-        .executableTarget(name: "FuzzResults", dependencies: ["CFuzzer", "FuzzSupport", "Report", "HDF5"],
+        .executableTarget(name: "FuzzResults", dependencies: ["CFuzzer", "FuzzSupport", "Report", "ResultsFormat", "HDF5"],
                           path: "Fuzz/FuzzResults")
     )) + [
         // END fuzz targets

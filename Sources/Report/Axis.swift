@@ -1,4 +1,5 @@
 import Foundation
+import ResultsFormat
 
 /// An axis: the data range mapped onto pixels, linear or logarithmic, with
 /// ticks at sensible values — 1, 2 or 5 × 10^k apart on a linear axis, the

@@ -1,4 +1,5 @@
 import Foundation
+import ResultsFormat
 
 /// One self-contained HTML page for a results file: provenance, the summary
 /// table and every sensible plot, inline (SVG and CSS in the page; no script,
@@ -65,7 +66,7 @@ public enum HTMLReport {
     public static func plots(_ results: Results, limit: Int = 18) -> [PlotSpec] {
         let table = results.summary
         func distinct(_ name: String) -> Int { Set((0..<table.rows).map { table[name]!.text($0) }).count }
-        let isRep = Plot.isReplicate
+        let isRep = results.isReplicate
         let coordinates = results.coordinateNames.filter { !isRep($0) && distinct($0) > 1 }
         let numeric = coordinates.filter { table[$0]?.numbers != nil }
         let metrics = (preferred.filter { results.metricNames.contains($0) }

@@ -1,4 +1,5 @@
 import Foundation
+import ResultsFormat
 
 /// What to plot from a results file.
 public struct PlotSpec: Sendable, Equatable {
@@ -80,7 +81,7 @@ public enum Plot {
         }
         // Series: by, and any other coordinate that varies, except the ones
         // averaged over (rep, fold).
-        let isRep = Plot.isReplicate
+        let isRep = results.isReplicate
         var keys = [spec.by].compactMap { $0 }
         for name in results.coordinateNames where name != spec.x && name != spec.by && !isRep(name) {
             if Set((0..<table.rows).map { table[name]!.text($0) }).count > 1 { keys.append(name) }
@@ -196,12 +197,6 @@ public enum Plot {
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
-
-    /// Coordinates that index replicates, which plots average over: `rep`
-    /// (from repeat) and `fold` (from split's folds), also stage-qualified.
-    public static func isReplicate(_ name: String) -> Bool {
-        ["rep", "fold"].contains { name == $0 || name.hasSuffix("." + $0) }
-    }
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -1,3 +1,4 @@
+import ResultsFormat
 /// The summary for a terminal: filtered, sorted, aligned.
 extension Table {
     /// Rows where every `key=value` filter holds: a number column compares
@@ -96,3 +97,10 @@ extension String {
 }
 
 import Foundation
+
+/// A problem with a request about a table: an unknown column, a bad filter.
+public struct ReportError: Error, CustomStringConvertible, Sendable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

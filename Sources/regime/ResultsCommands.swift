@@ -4,6 +4,7 @@ import Foundation
 import HDF5
 import Pipeline
 import Report
+import ResultsFormat
 
 /// Reads a results file for show, export, plot and report; a missing file or
 /// one that is not a results file is invalid input (exit 2).
@@ -13,7 +14,7 @@ func loadResults(_ path: String) throws -> Results {
     } catch let error as HDF5Error {
         printError(error.description)
         throw ExitCode(Exit.inputError)
-    } catch let error as ReportError {
+    } catch let error as ResultsError {
         printError(error.description)
         throw ExitCode(Exit.inputError)
     }

@@ -25,6 +25,9 @@ struct FeatureTests {
         // d differs between the stages (10 and 5): one weights dataset per point.
         #expect(try first.kind(of: "weights") == .group)
         let perPoint = try (0..<4).map { try first.openDataset("weights/\($0)").readDoubles() }
+        // Replicates and stages are marked by role, not recognized by name.
+        #expect(try first.openDataset("summary/rep").attribute("role").stringValue == "replicate")
+        #expect(try first.openDataset("summary/stage").attribute("role").stringValue == "stage")
         try first.close()
         #expect(perPoint.map(\.count) == [10, 10, 10, 5])
         #expect(stages == ["sgd", "sgd", "sgd", "logistic"])

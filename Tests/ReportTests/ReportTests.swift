@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 @testable import Report
+import ResultsFormat
 import Testing
 import TestSupport
 
@@ -78,7 +79,8 @@ struct TableTests {
             t.append("lr", .numbers([1, 1]))
             t.append("train_mse", .numbers([1, 2]))
             return t
-        }(), steps: [0, 10], trajectories: [("train_mse", [[3, 1], [4, .nan]])])
+        }(), roles: ["l2": .coordinate, "status": .outcome, "lr": .outcome, "train_mse": .metric],
+                              steps: [0, 10], trajectories: [("train_mse", [[3, 1], [4, .nan]])])
         #expect(CSV.trajectories(results) == "point,l2,step,train_mse\n0,0,0,3\n0,0,10,1\n1,0.1,0,4\n")
     }
 

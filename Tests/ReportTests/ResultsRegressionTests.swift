@@ -1,6 +1,7 @@
 import Foundation
 import HDF5
 import Report
+import ResultsFormat
 import Testing
 import TestSupport
 
@@ -26,7 +27,7 @@ struct ResultsRegressionTests {
             _ = CSV.summary(results.summary)
             _ = CSV.trajectories(results)
             _ = HTMLReport.render(results)
-        } catch let error as ReportError {
+        } catch let error as ResultsError {
             #expect(error.description.hasPrefix("\(path): /"), "names the file and dataset: \(error)")
         } catch let error as HDF5Error {
             #expect(error.file == path)

@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import ResultsFormat
 import Testing
 import TestSupport
 

@@ -1,5 +1,6 @@
 import Foundation
 import Report
+import ResultsFormat
 import TestSupport
 
 /// Runs a pipeline from pipelines/ scaled down with `--set`, its outputs and

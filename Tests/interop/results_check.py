@@ -26,6 +26,7 @@ with h5py.File(path, "r") as f:
         np.all(np.isnan(mse[p, recorded > steps[p]])) and np.all(np.isfinite(mse[p, recorded <= steps[p]]))
         for p in range(len(steps))))
     out["status"] = f["summary/status"].asstr()[()].tolist()
+    out["roles"] = {name: f["summary"][name].attrs.get("role") for name in f["summary"] if name != "point"}
     summary = {name: f["summary"][name][()] for name in f["summary"] if h5py.check_string_dtype(f["summary"][name].dtype) is None}
 frame = pd.read_csv(csv, float_precision="round_trip")
 out["csv_columns"] = list(frame.columns)

@@ -26,7 +26,7 @@ struct SplitOp: InstanceOperation {
 
     func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis] {
         guard let folds = parameters["folds"]?.integer else { return [] }
-        return [.values(key: "fold", values: (0..<folds).map { .number(Double($0)) })]
+        return [.folds(count: folds)]
     }
 
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {

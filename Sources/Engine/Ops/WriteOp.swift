@@ -2,6 +2,7 @@ import Base
 import HDF5
 import Pipeline
 import Report
+import ResultsFormat
 
 /// An op whose one instance gathers every point of its input stages.
 protocol GatherOperation: Operation {
@@ -54,7 +55,7 @@ struct ExportOp: GatherOperation {
 
     func run(_ instance: KeyedInstance, gatherer: PointGatherer, output: String, context: ExecutionContext) throws {
         let text = instance.parameters["trajectories"]?.bool == true
-            ? CSV.trajectories(try gatherer.results(name: output)) : CSV.summary(try gatherer.summary())
+            ? CSV.trajectories(try gatherer.results(name: output)) : CSV.summary(try gatherer.summary().table)
         try CSV.write(text, to: output)
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import HDF5
 import Pipeline
-import Report
+import ResultsFormat
 
 /// The fit points a write or export stage gathers, located in the cache: the
 /// summary table (small, in memory) and the per-point arrays (weights,
@@ -129,15 +129,27 @@ extension PointGatherer {
     /// the final metrics. Built in one pass over the batch files; `visit` sees
     /// every batch record with its output rows on the way (the results writer
     /// streams the per-point arrays from there).
-    func summary(visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> Table {
+    func summary(visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> (table: Table, roles: [SummaryRole]) {
         let count = points.count
         let instances = points.map { plan.instances[$0] }
         var table = Table()
+        var roles: [SummaryRole] = []
 
         // Coordinates, in order of first appearance.
         var coordinateNames: [String] = [], seen = Set<String>()
-        for instance in instances { for c in instance.coordinates where seen.insert(c.name).inserted { coordinateNames.append(c.name) } }
+        var coordinateRoles: [String: CoordinateRole] = [:]
+        for instance in instances {
+            for c in instance.coordinates where seen.insert(c.name).inserted {
+                coordinateNames.append(c.name)
+                coordinateRoles[c.name] = c.role
+            }
+        }
         for name in coordinateNames {
+            switch coordinateRoles[name]! {
+            case .swept: roles.append(.coordinate)
+            case .replicate: roles.append(.replicate)
+            case .fold: roles.append(.fold)
+            }
             let values = instances.map { instance in instance.coordinates.first { $0.name == name }?.value }
             if values.allSatisfy({ $0 == nil || $0?.number != nil }) {
                 table.append(name, .numbers(values.map { $0?.number ?? .nan }))
@@ -146,7 +158,10 @@ extension PointGatherer {
             }
         }
         let stages = instances.map(\.stage)
-        if Set(stages).count > 1 { table.append("stage", .strings(stages)) }
+        if Set(stages).count > 1 {
+            table.append("stage", .strings(stages))
+            roles.append(.stage)
+        }
 
         var status = points.map { failures[$0] != nil ? "failed" : "" }
         var stop = [String](repeating: "", count: count)
@@ -164,12 +179,17 @@ extension PointGatherer {
             }
             try visit?(record, rows)
         }
-        table.append("status", .strings(status))
-        table.append("stop", .strings(stop))
-        table.append("steps", .numbers(steps))
-        table.append("lr", .numbers(rates))
-        for (index, name) in metricNames.enumerated() { table.append(name, .numbers(metrics[index])) }
-        return table
+        typealias Outcome = ResultsLayout.Outcome
+        table.append(Outcome.status, .strings(status))
+        table.append(Outcome.stop, .strings(stop))
+        table.append(Outcome.steps, .numbers(steps))
+        table.append(Outcome.lr, .numbers(rates))
+        roles += [.outcome, .outcome, .outcome, .outcome]
+        for (index, name) in metricNames.enumerated() {
+            table.append(name, .numbers(metrics[index]))
+            roles.append(.metric)
+        }
+        return (table, roles)
     }
 
     /// The gathered points as the Report module reads a results file: the
@@ -179,7 +199,7 @@ extension PointGatherer {
         let stepIndex = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
         let names = metricNames
         var trajectories = names.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: steps.count), count: points.count) }
-        let table = try summary { record, rows in
+        let (table, roles) = try summary { record, rows in
             for (index, metric) in record.metricNames.enumerated() {
                 let column = names.firstIndex(of: metric)!
                 for (output, row) in rows {
@@ -189,7 +209,8 @@ extension PointGatherer {
                 }
             }
         }
-        return Results(path: name, attributes: [("name", plan.spec.name)], summary: table, steps: steps,
+        return Results(path: name, attributes: [(ResultsLayout.Attribute.name, plan.spec.name)], summary: table,
+                       roles: Dictionary(uniqueKeysWithValues: zip(table.names, roles)), steps: steps,
                        trajectories: steps.isEmpty ? [] : Array(zip(names, trajectories)).map { ($0.0, $0.1) })
     }
 }

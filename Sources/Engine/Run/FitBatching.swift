@@ -72,8 +72,8 @@ struct FitBatching {
         for combination in 0..<combinations {
             var parameters = base
             var rep: Int?
-            for (key, value) in structuralSweep.point(combination) {
-                if key == "rep" { rep = value.integer } else { parameters[path: key] = value }
+            for (key, value, role) in structuralSweep.point(combination) {
+                if role == .replicate { rep = value.integer } else { parameters[path: key] = value }
             }
             let spec = FitOp.fitSpec(parameters)
             if case .sgd = spec.method {} else { rep = nil }

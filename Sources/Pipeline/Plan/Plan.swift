@@ -137,7 +137,7 @@ public struct Plan: Sendable {
         let own = expansion.stage.operation.gathers ? [] : expansion.sweep.point(local % perRow)
         let coordinates = expansion.coordinates(local: local, in: expansions)
         var parameters = expansion.stage.parameters
-        for (key, value) in own where key != "rep" { parameters[path: key] = value }
+        for (key, value, role) in own where role != .replicate { parameters[path: key] = value }
         let ownCoordinates = Array(coordinates.suffix(own.count))
         let stream = "\(spec.seed)/\(expansion.stage.id)/" + coordinates.map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ",")
         return StageInstance(index: index, stage: expansion.stage.id, coordinates: coordinates, ownCoordinates: ownCoordinates,
@@ -196,7 +196,7 @@ public struct StageExpansion: Sendable {
             coordinates = source.coordinates(local: upstream - source.range.lowerBound, in: expansions)
         }
         for (name, point) in zip(ownNames, sweep.point(local % perRow)) {
-            coordinates.append(Coordinate(name: name, value: point.value, stage: stage.id))
+            coordinates.append(Coordinate(name: name, value: point.value, stage: stage.id, role: point.role))
         }
         return coordinates
     }

@@ -6,6 +6,8 @@ public struct Coordinate: Hashable, Sendable {
     public var value: Value
     /// The stage whose sweep made it.
     public var stage: String
+    /// A swept key, a replicate, or a fold.
+    public var role: CoordinateRole = .swept
 }
 
 /// A stage at one point of the sweep: what runs, once.

@@ -1,13 +1,26 @@
 import Foundation
 
+/// What a coordinate of a point is: a swept key's value, a replicate index
+/// (`repeat`), or a cross-validation fold. Aggregations over replicates and
+/// folds, and SGD's shared minibatch order, go by the role, never by the name.
+public enum CoordinateRole: String, Sendable, Codable, CaseIterable {
+    case swept
+    case replicate
+    case fold
+}
+
 /// The points a stage expands into: the cartesian product of its axes in
 /// declaration order (the first axis varies slowest), a zip group being one
-/// axis and `repeat` an axis `rep` = 0, 1, …, N−1.
+/// axis, `repeat` an axis `rep` = 0, 1, …, N−1 and split's `folds` an axis
+/// `fold` = 0, 1, …, k−1.
 public struct Sweep: Sendable, Equatable {
     public enum Axis: Sendable, Equatable {
         case values(key: String, values: [Value])
         case zip(keys: [String], rows: [[Value]])
+        /// Independent replicates: coordinate `rep`, a stream identity, no parameter.
         case `repeat`(count: Int)
+        /// Cross-validation folds (split's `folds: k`): coordinate and parameter `fold`.
+        case folds(count: Int)
     }
 
     public var axes: [Axis]
@@ -36,7 +49,7 @@ public struct Sweep: Sendable, Equatable {
             switch axis {
             case .values(_, let values): return values.count
             case .zip(_, let rows): return rows.count
-            case .repeat(let n): return n
+            case .repeat(let n), .folds(let n): return n
             }
         }
     }
@@ -44,18 +57,19 @@ public struct Sweep: Sendable, Equatable {
     /// Point `index` (0 ..< pointCount) as (key path, value) pairs in axis order:
     /// the index in mixed radix over the axes, the first axis varying slowest.
     /// Costs O(axes), whatever the number of points.
-    public func point(_ index: Int) -> [(key: String, value: Value)] {
+    public func point(_ index: Int) -> [(key: String, value: Value, role: CoordinateRole)] {
         var digits = [Int](repeating: 0, count: axes.count)
         var rest = index
         for (position, size) in sizes.enumerated().reversed() {
             digits[position] = rest % size
             rest /= size
         }
-        return zip(axes, digits).flatMap { axis, digit -> [(key: String, value: Value)] in
+        return zip(axes, digits).flatMap { axis, digit -> [(key: String, value: Value, role: CoordinateRole)] in
             switch axis {
-            case .values(let key, let values): return [(key, values[digit])]
-            case .zip(let keys, let rows): return Array(zip(keys, rows[digit])).map { ($0.0, $0.1) }
-            case .repeat: return [("rep", .number(Double(digit)))]
+            case .values(let key, let values): return [(key, values[digit], .swept)]
+            case .zip(let keys, let rows): return Array(zip(keys, rows[digit])).map { ($0.0, $0.1, .swept) }
+            case .repeat: return [("rep", .number(Double(digit)), .replicate)]
+            case .folds: return [("fold", .number(Double(digit)), .fold)]
             }
         }
     }
@@ -67,6 +81,7 @@ public struct Sweep: Sendable, Equatable {
             case .values(let key, _): return [key]
             case .zip(let keys, _): return keys
             case .repeat: return ["rep"]
+            case .folds: return ["fold"]
             }
         }
     }
@@ -79,20 +94,21 @@ public struct Sweep: Sendable, Equatable {
             case .values(let key, _): return key
             case .zip(let keys, _): return "zip(" + keys.joined(separator: ", ") + ")"
             case .repeat: return "rep"
+            case .folds: return "fold"
             }
         }
         let sizes = axes.map { axis -> String in
             switch axis {
             case .values(_, let values): return String(values.count)
             case .zip(_, let rows): return String(rows.count)
-            case .repeat(let n): return String(n)
+            case .repeat(let n), .folds(let n): return String(n)
             }
         }
         return names.joined(separator: " × ") + " (" + sizes.joined(separator: " × ") + ")"
     }
 
-    /// Every point as (key path, value) pairs in axis order (for small sweeps).
-    public func points() -> [[(key: String, value: Value)]] {
+    /// Every point in axis order (for small sweeps).
+    public func points() -> [[(key: String, value: Value, role: CoordinateRole)]] {
         (0..<pointCount).map(point)
     }
 

@@ -22,7 +22,7 @@ enum OutputCheck {
                 switch axis {
                 case .values(let key, let values): swept = values.map { (key, $0) }
                 case .zip(let keys, let rows): swept = rows.flatMap { Array(zip(keys, $0)) }
-                case .repeat: break
+                case .repeat, .folds: break
                 }
                 for (key, value) in swept where keys.contains(key) {
                     if let path = value.string { inputs.append((stage.id, key, path, FileIdentity(resolve(path)))) }

@@ -20,13 +20,14 @@ enum SweepPointCheck {
         for index in 0..<involved.pointCount {
             var values = parameters
             let point = involved.point(index)
-            for (key, value) in point where key != "rep" { values[path: key] = value }
+            for (key, value, role) in point where role != .replicate { values[path: key] = value }
             if let problem = check(values).first {
                 let axisKey: String
                 switch axes[0] {
                 case .values(let key, _): axisKey = key
                 case .zip: axisKey = "zip"
                 case .repeat: axisKey = "repeat"
+                case .folds: axisKey = "folds"
                 }
                 return Problem(message: problem.message,
                                point: point.map { "\($0.key)=\($0.value.canonical)" }.joined(separator: ", "), axisKey: axisKey)

@@ -21,7 +21,7 @@ public enum Column: Sendable, Equatable {
         }
     }
 
-    func selecting(_ rows: [Int]) -> Column {
+    public func selecting(_ rows: [Int]) -> Column {
         switch self {
         case .numbers(let values): return .numbers(rows.map { values[$0] })
         case .strings(let values): return .strings(rows.map { values[$0] })
@@ -57,7 +57,9 @@ public struct Table: Sendable, Equatable {
         Table(names: names, columns: columns.map { $0.selecting(indices) })
     }
 
-    static func format(_ x: Double) -> String {
+    /// A number as the CSV export writes it: shortest round-trip form,
+    /// integers without a decimal point, NaN as an empty cell.
+    public static func format(_ x: Double) -> String {
         if x.isNaN { return "" }
         if x.isInfinite { return x > 0 ? "inf" : "-inf" }
         if x.rounded() == x, abs(x) < 1e15 { return String(Int64(x)) }
@@ -65,8 +67,9 @@ public struct Table: Sendable, Equatable {
     }
 }
 
-/// A problem with a request about a table: an unknown column, a bad filter.
-public struct ReportError: Error, CustomStringConvertible, Sendable {
+/// A results file that does not hold what the contract says: names the file
+/// and the object.
+public struct ResultsError: Error, CustomStringConvertible, Sendable {
     public var message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }

@@ -1,0 +1,232 @@
+import Foundation
+import HDF5
+
+/// What a results file records about where it came from (its root attributes).
+public struct Provenance: Sendable {
+    public var regimeVersion: String
+    public var name: String
+    public var seed: UInt64
+    /// The pipeline text, as read (before `--set`).
+    public var pipeline: String
+    public var pipelineFile: String
+    public var overrides: [String]
+    public var description: String?
+    public var numericsVersion: Int
+    /// OpenBLAS's build configuration: results are bit-identical only for the same kernels.
+    public var blas: String
+    /// Every stage's resolved parameters, as JSON.
+    public var resolved: String
+    /// The content key of the write stage.
+    public var key: String
+
+    public init(regimeVersion: String, name: String, seed: UInt64, pipeline: String, pipelineFile: String,
+                overrides: [String], description: String?, numericsVersion: Int, blas: String, resolved: String, key: String) {
+        self.regimeVersion = regimeVersion
+        self.name = name
+        self.seed = seed
+        self.pipeline = pipeline
+        self.pipelineFile = pipelineFile
+        self.overrides = overrides
+        self.description = description
+        self.numericsVersion = numericsVersion
+        self.blas = blas
+        self.resolved = resolved
+        self.key = key
+    }
+}
+
+/// What the per-point arrays of a results file look like, decided before the
+/// first point is written.
+public struct ResultsShape: Sendable {
+    public var points: Int
+    /// The feature names when every point has the same; nil when d differs
+    /// (weights, truth and references are then groups of one dataset per point).
+    public var features: [String]?
+    /// The recorded steps (the union over points); empty: no trajectories.
+    public var steps: [Int]
+    /// The metrics with a trajectory.
+    public var metrics: [String]
+    public var weights: Bool
+    public var truth: Sharing?
+    /// The references, each shared by every point (one data set, fixed) or per point.
+    public var references: [(name: String, sharing: Sharing)]
+
+    /// Whether an array is one for the whole file (d values) or one per point (P × d).
+    public enum Sharing: Sendable { case shared, perPoint }
+
+    public init(points: Int, features: [String]?, steps: [Int], metrics: [String], weights: Bool, truth: Sharing?,
+                references: [(name: String, sharing: Sharing)]) {
+        self.points = points
+        self.features = features
+        self.steps = steps
+        self.metrics = metrics
+        self.weights = weights
+        self.truth = truth
+        self.references = references
+    }
+}
+
+/// Writes a results file in the layout of docs/results-format.md: provenance
+/// attributes, dimension scales, per-point arrays made up front and filled
+/// row by row (so memory is one point's rows, not the sweep's), then the
+/// summary with each column's role. The caller creates and closes the file
+/// (`File.withNew`, inside `DurableFile.replace`).
+public final class ResultsFileWriter {
+    let file: File
+    let shape: ResultsShape
+    private var weights: HDF5.Dataset?
+    private var truth: HDF5.Dataset?
+    private var referenceGroup: Group?
+    private var references: [String: HDF5.Dataset?] = [:]
+    private var trajectories: [String: HDF5.Dataset] = [:]
+    private let stepIndex: [Int: Int]
+    private var writtenShared = Set<String>()
+
+    public init(file: File, shape: ResultsShape, provenance: Provenance) throws {
+        self.file = file
+        self.shape = shape
+        stepIndex = Dictionary(uniqueKeysWithValues: shape.steps.enumerated().map { ($1, $0) })
+        try ResultsFileWriter.write(provenance, into: file)
+        let count = shape.points
+        var pointScale: HDF5.Dataset?, featureScale: HDF5.Dataset?
+        if let features = shape.features, count > 0 {
+            pointScale = try file.write(ResultsLayout.point, (0..<count).map { Int64($0) })
+            try pointScale!.makeDimensionScale(named: ResultsLayout.point)
+            featureScale = try file.writeStrings(ResultsLayout.feature, features)
+            try featureScale!.makeDimensionScale(named: ResultsLayout.feature)
+        }
+        func perPoint(_ name: String, in container: Container) throws -> HDF5.Dataset? {
+            guard let features = shape.features else {
+                try container.createGroup(name)
+                return nil
+            }
+            let set = try container.createDataset(name, of: Double.self, shape: [count, features.count])
+            if let pointScale, let featureScale {
+                try set.attachDimensionScale(pointScale, toAxis: 0)
+                try set.attachDimensionScale(featureScale, toAxis: 1)
+            }
+            try set.write([Double](repeating: .nan, count: count * features.count))
+            return set
+        }
+        func shared(_ name: String, in container: Container) throws -> HDF5.Dataset {
+            let set = try container.createDataset(name, of: Double.self, shape: [shape.features?.count ?? 0])
+            if let featureScale { try set.attachDimensionScale(featureScale, toAxis: 0) }
+            return set
+        }
+        if shape.weights { weights = try perPoint(ResultsLayout.weights, in: file) }
+        switch shape.truth {
+        case .shared?: truth = try shared(ResultsLayout.truth, in: file)
+        case .perPoint?: truth = try perPoint(ResultsLayout.truth, in: file)
+        case nil: break
+        }
+        if !shape.references.isEmpty {
+            let group = try file.createGroup(ResultsLayout.references)
+            referenceGroup = group
+            for (name, sharing) in shape.references {
+                references[name] = sharing == .shared ? try shared(name, in: group) : try perPoint(name, in: group)
+            }
+        }
+        if !shape.steps.isEmpty {
+            let group = try file.createGroup(ResultsLayout.trajectories)
+            let stepScale = try group.write(ResultsLayout.step, shape.steps.map { Int64($0) })
+            try stepScale.makeDimensionScale(named: ResultsLayout.step)
+            let point = try group.write(ResultsLayout.point, (0..<count).map { Int64($0) })
+            try point.makeDimensionScale(named: ResultsLayout.point)
+            for name in shape.metrics {
+                let set = try group.createDataset(name, of: Double.self, shape: [count, shape.steps.count])
+                try set.write([Double](repeating: .nan, count: count * shape.steps.count))
+                try set.attachDimensionScale(point, toAxis: 0)
+                try set.attachDimensionScale(stepScale, toAxis: 1)
+                trajectories[name] = set
+            }
+        }
+    }
+
+    /// One point's final weights.
+    public func writeWeights(point: Int, _ values: [Double]) throws {
+        guard shape.weights else { return }
+        try put(values, ResultsLayout.weights, weights, in: file, point: point)
+    }
+
+    /// The truth: written once when shared, per point otherwise.
+    public func writeTruth(point: Int, _ values: [Double]) throws {
+        switch shape.truth {
+        case .shared?: if writtenShared.insert(ResultsLayout.truth).inserted { try truth!.write(values) }
+        case .perPoint?: try put(values, ResultsLayout.truth, truth, in: file, point: point)
+        case nil: break
+        }
+    }
+
+    /// A reference solution of one point (written once when shared).
+    public func writeReference(_ name: String, point: Int, _ values: [Double]) throws {
+        guard let group = referenceGroup, let set = references[name] else { return }
+        if shape.references.first(where: { $0.name == name })?.sharing == .shared {
+            if writtenShared.insert("references/" + name).inserted { try set!.write(values) }
+        } else {
+            try put(values, name, set, in: group, point: point)
+        }
+    }
+
+    /// One point's trajectory of a metric, recorded at `steps` (a subset of the
+    /// file's steps; the others stay NaN).
+    public func writeTrajectory(_ metric: String, point: Int, steps: [Int], values: [Double]) throws {
+        guard let set = trajectories[metric] else { return }
+        var row = [Double](repeating: .nan, count: shape.steps.count)
+        for (position, step) in steps.enumerated() {
+            if let column = stepIndex[step] { row[column] = values[position] }
+        }
+        try set.writeRows(row, at: point)
+    }
+
+    /// The summary, one dataset per column, each with its role.
+    public func writeSummary(_ table: Table, roles: [SummaryRole]) throws {
+        precondition(roles.count == table.names.count, "one role per column")
+        let summary = try file.createGroup(ResultsLayout.summary)
+        let point = try summary.write(ResultsLayout.point, (0..<shape.points).map { Int64($0) })
+        try point.makeDimensionScale(named: ResultsLayout.point)
+        for (index, (name, column)) in zip(table.names, table.columns).enumerated() {
+            let set: HDF5.Dataset
+            switch column {
+            case .numbers(let values): set = try summary.write(name, values)
+            case .strings(let values): set = try summary.writeStrings(name, values)
+            }
+            try set.attachDimensionScale(point, toAxis: 0)
+            try set.setAttribute(ResultsLayout.roleAttribute, roles[index].rawValue)
+        }
+    }
+
+    private func put(_ values: [Double], _ name: String, _ set: HDF5.Dataset?, in container: Container, point: Int) throws {
+        if let set { try set.writeRows(values, at: point) } else { try container.write("\(name)/\(point)", values) }
+    }
+
+    static func write(_ provenance: Provenance, into file: File) throws {
+        typealias A = ResultsLayout.Attribute
+        try file.setAttribute(A.regimeVersion, provenance.regimeVersion)
+        try file.setAttribute(A.name, provenance.name)
+        try file.setAttribute(A.seed, Int64(provenance.seed))
+        try file.setAttribute(A.pipeline, provenance.pipeline)
+        try file.setAttribute(A.pipelineFile, provenance.pipelineFile)
+        try file.setAttribute(A.overrides, provenance.overrides)
+        if let description = provenance.description { try file.setAttribute(A.description, description) }
+        try file.setAttribute(A.created, ISO8601DateFormatter().string(from: Date()))
+        try file.setAttribute(A.numericsVersion, Int64(provenance.numericsVersion))
+        try file.setAttribute(A.blas, provenance.blas)
+        try file.setAttribute(A.hdf5Version, HDF5Library.version)
+        try file.setAttribute(A.resolved, provenance.resolved)
+        try file.setAttribute(A.regimeKey, provenance.key)
+    }
+
+    /// Reads a finished file back: it opens, and every summary column holds
+    /// one value per point.
+    public static func verify(_ path: String, points: Int, locking: FileLocking) throws {
+        let file = try File.open(path, locking: locking)
+        defer { try? file.close() }
+        let summary = try file.openGroup(ResultsLayout.summary)
+        for name in try summary.memberNames() {
+            let shape = try summary.openDataset(name).shape
+            guard shape == [points] else {
+                throw ResultsError("/summary/\(name) holds shape \(shape), not \(points) values")
+            }
+        }
+    }
+}
