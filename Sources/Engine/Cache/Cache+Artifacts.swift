@@ -2,6 +2,7 @@ import Base
 import Datasets
 import struct Datasets.Dataset
 import HDF5
+import Learning
 import LinearAlgebra
 
 /// Data and reference artifacts in the cache, one HDF5 file each.

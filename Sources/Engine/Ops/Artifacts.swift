@@ -15,17 +15,6 @@ public struct DataArtifact: Sendable {
     }
 }
 
-/// A reference solution computed per fit point from the point's own parameters.
-public enum MatchedReference: String, Sendable, CaseIterable {
-    /// Ridge at the point's `l2`.
-    case ridge
-    /// The Woodworth et al. limit at the point's `init_scale`.
-    case qAlpha = "q_alpha"
-    /// The interpolant closest to the point's initial weights: w₀ + X⁺(y − Xw₀),
-    /// where gradient descent on the linear model from w₀ converges.
-    case minL2FromInit = "min_l2_init"
-}
-
 /// What a reference stage hands downstream: solutions on the training rows.
 public struct ReferenceArtifact: Sendable {
     public var fixed: [(name: String, weights: [Double])]

@@ -101,17 +101,11 @@ struct FitOp: Operation {
             recordEvery: exactly ? 0 : p[path: "record.every"]?.integer ?? max(1, steps / 100))
     }
 
-    /// The spec of one point to train on `data`, with `l2: oracle` resolved to
-    /// σ²·d/(n·‖w*‖²) from the synthetic data's truth and noise.
+    /// The spec of one point to train on `data`, with `l2: oracle` resolved
+    /// (`Ridge.oracleLambda`).
     static func fitSpec(_ p: ValueMap, data: DataArtifact) throws -> FitSpec {
         var spec = fitSpec(p)
-        guard p["l2"]?.string == "oracle" else { return spec }
-        guard let truth = data.train.truth, let noise = data.train.noise, case .gaussian(let rho)? = data.train.design, rho == 0 else {
-            throw LearningError("l2: oracle needs isotropic synthetic data with a known truth and noise (synthesize with rho 0)")
-        }
-        let signal = truth.reduce(0) { $0 + $1 * $1 }
-        guard signal > 0 else { throw LearningError("l2: oracle needs a nonzero truth") }
-        spec.penalty.l2 = noise * noise * Double(data.train.features) / (Double(data.train.rows) * signal)
+        if p["l2"]?.string == "oracle" { spec.penalty.l2 = try Ridge.oracleLambda(for: data.train) }
         return spec
     }
 }

@@ -367,97 +367,41 @@ public final class Runner: Sendable {
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
         let references = try batch.compare.map { try artifact($0).references! }
-        let specs: [FitSpec]
-        do {
-            specs = try instances.map { try FitOp.fitSpec($0.parameters, data: data) }
-        } catch {
-            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
-                               message: "\(error)", isInputError: false)
-        }
-        let streams = instances.map { context.stream(for: $0.instance) }
-        let model = specs[0].model
+        let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
         var fixed: [(name: String, weights: [Double])] = []
-        var matchedKinds: [MatchedReference] = []
+        var matched: [MatchedReference] = []
         for reference in references {
             for entry in reference.fixed where !fixed.contains(where: { $0.name == entry.name }) { fixed.append(entry) }
-            for kind in reference.matched where !matchedKinds.contains(kind) { matchedKinds.append(kind) }
+            for kind in reference.matched where !matched.contains(kind) { matched.append(kind) }
         }
-        // Matched references: one solution per point, computed once per value.
-        var matched: [(name: String, weights: [[Double]])] = []
-        var exact: [[Double]]?
+        let outcome: FitBatch.Outcome
         do {
-            for kind in matchedKinds where kind == .minL2FromInit {
-                let starts = Trainer.initialWeights(model: model, points: specs, streams: streams, features: data.train.features)
-                matched.append((kind.rawValue, try starts.map { try MinimumNorm.solve(data.train.x, data.train.y, from: $0) }))
-            }
-            if specs[0].method == .exact {
-                // The closed form: ridge at l2 + weight_decay (the same penalty for
-                // the linear model), the minimum-norm solution at 0.
-                var solved: [Double: [Double]] = [:]
-                exact = try specs.map { spec in
-                    let lambda = spec.penalty.l2 + spec.penalty.weightDecay
-                    if let w = solved[lambda] { return w }
-                    let w = lambda > 0 ? try Ridge.solve(data.train.x, data.train.y, lambda: lambda)
-                        : try MinimumNorm.solve(data.train.x, data.train.y)
-                    solved[lambda] = w
-                    return w
-                }
-            }
-            for kind in matchedKinds where kind != .minL2FromInit {
-                var solved: [Double: [Double]] = [:]
-                var perPoint: [[Double]] = []
-                for spec in specs {
-                    let parameter = kind == .ridge ? spec.penalty.l2 : spec.initScale
-                    if solved[parameter] == nil {
-                        if kind == .ridge {
-                            solved[parameter] = try Ridge.solve(data.train.x, data.train.y, lambda: parameter)
-                        } else {
-                            solved[parameter] = try QAlpha.solve(data.train.x, data.train.y, alpha: parameter)
-                        }
-                    }
-                    perPoint.append(solved[parameter]!)
-                }
-                matched.append((kind.rawValue, perPoint))
+            let fit = FitBatch(train: data.train, test: data.test,
+                               points: try instances.map { try FitOp.fitSpec($0.parameters, data: data) },
+                               initStreams: instances.map { context.stream(for: $0.instance) },
+                               orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel),
+                               fixedReferences: fixed, matchedReferences: matched)
+            let flag = cancelled
+            var reported = 0
+            outcome = try fit.run(cancelled: { flag.isSet }) { [self] finished in
+                state.withLock { $0.pointsDone += finished - reported }
+                reported = finished
+                emitProgress()
             }
         } catch {
-            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1)", message: "\(error)", isInputError: false)
+            throw StageFailure(identity: identity, message: "\(error)", isInputError: false)
         }
-        let problem = FitProblem(train: data.train, test: data.test, references: fixed, perPointReferences: matched)
-        let trainer: Trainer
-        do {
-            trainer = try Trainer(problem: problem, points: specs, initStreams: streams,
-                                  orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel), initialWeights: exact)
-        } catch {
-            throw StageFailure(identity: "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))",
-                               message: "\(error)", isInputError: false)
-        }
-        let flag = cancelled
-        trainer.cancellation = { flag.isSet }
-        var reported = 0
-        let output = trainer.run { [self] finished in
-            state.withLock { $0.pointsDone += finished - reported }
-            reported = finished
-            emitProgress()
-        }
+        let output = outcome.output
         if output.cancelled { throw CancellationError() }
-        var metricNames = output.metricNames
-        var metrics = output.results.map(\.metrics)
-        var trajectories = output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } }
-        if let risks = AsymptoticRisk.values(specs: specs, data: data) {
-            // A constant per point, recorded where the point's objective is.
-            metricNames.append("asymptotic_risk")
-            for (k, risk) in risks.enumerated() { metrics[k].append(risk) }
-            trajectories.append(trajectories[0].enumerated().map { k, row in row.map { $0.isNaN ? .nan : risks[k] } })
-        }
         let record = FitBatchRecord(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
-            metricNames: metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
-            weights: output.results.map(\.weights), metrics: metrics,
+            metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
+            weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
             status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
             steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
             seconds: output.results.map(\.seconds),
-            trajectories: trajectories,
-            truth: data.train.truth, fixedReferences: fixed, matchedReferences: matched)
+            trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
+            truth: data.train.truth, fixedReferences: outcome.fixedReferences, matchedReferences: outcome.matchedReferences)
         try record.save(to: cache.batchPath(batch.key), cache: cache)
         state.withLock { state in
             state.succeededInstances += points

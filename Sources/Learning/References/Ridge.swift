@@ -1,3 +1,4 @@
+import Datasets
 import LinearAlgebra
 
 /// Ridge regression: argmin 1/(2n)‖Xw − y‖² + λ/2‖w‖², i.e.
@@ -39,5 +40,21 @@ public enum Ridge {
             }
             return BLAS.product(svd.vt, .transpose, coefficients)
         }
+    }
+}
+
+extension Ridge {
+    /// The oracle penalty σ²·d/(n·‖w*‖²): the λ that minimizes the
+    /// asymptotic prediction risk of ridge on an isotropic Gaussian design
+    /// (Dobriban and Wager, "High-dimensional asymptotics of prediction: ridge
+    /// regression and classification", Annals of Statistics 2018). Needs
+    /// synthetic data with a known nonzero truth and noise level.
+    public static func oracleLambda(for data: Dataset) throws -> Double {
+        guard let truth = data.truth, let noise = data.noise, case .gaussian(let rho)? = data.design, rho == 0 else {
+            throw LearningError("l2: oracle needs isotropic synthetic data with a known truth and noise (synthesize with rho 0)")
+        }
+        let signal = truth.reduce(0) { $0 + $1 * $1 }
+        guard signal > 0 else { throw LearningError("l2: oracle needs a nonzero truth") }
+        return noise * noise * Double(data.features) / (Double(data.rows) * signal)
     }
 }

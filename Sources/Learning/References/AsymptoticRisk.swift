@@ -1,5 +1,4 @@
 import Datasets
-import Learning
 
 /// The asymptotic population risk of the minimum-norm least-squares solution on
 /// an isotropic Gaussian design (Hastie, Montanari, Rosset and Tibshirani,
@@ -13,11 +12,11 @@ import Learning
 /// exact finite-sample `population_risk` for linear, squared-loss points
 /// without a penalty on such data (where it is the limit gradient descent from
 /// 0 and method exact reach); nil when no point of the batch qualifies.
-enum AsymptoticRisk {
-    static func values(specs: [FitSpec], data: DataArtifact) -> [Double]? {
-        guard let truth = data.train.truth, let sigma = data.train.noise, case .gaussian(let rho)? = data.train.design,
+public enum AsymptoticRisk {
+    public static func values(specs: [FitSpec], train: Dataset) -> [Double]? {
+        guard let truth = train.truth, let sigma = train.noise, case .gaussian(let rho)? = train.design,
               rho == 0 else { return nil }
-        let gamma = Double(data.train.features) / Double(data.train.rows)
+        let gamma = Double(train.features) / Double(train.rows)
         let r2 = truth.reduce(0) { $0 + $1 * $1 }, s2 = sigma * sigma
         let risk: Double = gamma < 1 ? s2 + s2 * gamma / (1 - gamma)
             : gamma > 1 ? s2 + r2 * (1 - 1 / gamma) + s2 / (gamma - 1) : .infinity

@@ -1,0 +1,115 @@
+import Datasets
+
+/// A reference solution computed for each fit point from the point's own
+/// parameters, rather than once for the data.
+public enum MatchedReference: String, Sendable, CaseIterable {
+    /// Ridge at the point's `l2`.
+    case ridge
+    /// The Woodworth et al. limit at the point's `init_scale`.
+    case qAlpha = "q_alpha"
+    /// The interpolant closest to the point's initial weights: w₀ + X⁺(y − Xw₀),
+    /// where gradient descent on the linear model from w₀ converges.
+    case minL2FromInit = "min_l2_init"
+}
+
+/// One batch of fit points to train, with everything they are measured against.
+public struct FitBatch: Sendable {
+    public var train: Dataset
+    public var test: Dataset?
+    public var points: [FitSpec]
+    /// One stream per point, for a Gaussian initialization.
+    public var initStreams: [RandomStream]
+    /// The minibatch order SGD shares across the batch.
+    public var orderStream: RandomStream
+    /// References computed once for the data (min_l2, min_l1, ridge at a fixed λ, …).
+    public var fixedReferences: [(name: String, weights: [Double])]
+    /// References computed per point from its parameters.
+    public var matchedReferences: [MatchedReference]
+
+    public init(train: Dataset, test: Dataset?, points: [FitSpec], initStreams: [RandomStream], orderStream: RandomStream,
+                fixedReferences: [(name: String, weights: [Double])] = [], matchedReferences: [MatchedReference] = []) {
+        self.train = train
+        self.test = test
+        self.points = points
+        self.initStreams = initStreams
+        self.orderStream = orderStream
+        self.fixedReferences = fixedReferences
+        self.matchedReferences = matchedReferences
+    }
+
+    /// What a trained batch hands back: every point's result, and the
+    /// references its metrics were measured against.
+    public struct Outcome: Sendable {
+        /// The trainer's output, with `asymptotic_risk` appended as a metric
+        /// (constant along the trajectory) when it applies.
+        public var output: BatchOutput
+        public var fixedReferences: [(name: String, weights: [Double])]
+        /// Per matched reference, one solution per point.
+        public var matchedReferences: [(name: String, weights: [[Double]])]
+    }
+
+    /// Solves the per-point references and the closed form of `exact` points,
+    /// then trains every point to its stopping rule. `cancelled` is polled while
+    /// training (a cancelled batch returns `output.cancelled`); `progress` hears
+    /// how many points have finished.
+    public func run(cancelled: (@Sendable () -> Bool)? = nil, progress: ((Int) -> Void)? = nil) throws -> Outcome {
+        guard let first = points.first else { throw LearningError("a batch needs at least one point") }
+        let x = train.x, y = train.y
+        // Matched references: one solution per point, each distinct value solved once.
+        var matched: [(name: String, weights: [[Double]])] = []
+        let order = matchedReferences.filter { $0 == .minL2FromInit } + matchedReferences.filter { $0 != .minL2FromInit }
+        for kind in order {
+            do {
+                switch kind {
+                case .minL2FromInit:
+                    let starts = Trainer.initialWeights(model: first.model, points: points, streams: initStreams, features: train.features)
+                    matched.append((kind.rawValue, try starts.map { try MinimumNorm.solve(x, y, from: $0) }))
+                case .ridge:
+                    matched.append((kind.rawValue, try FitBatch.solvedOncePerValue(points.map(\.penalty.l2)) {
+                        try Ridge.solve(x, y, lambda: $0)
+                    }))
+                case .qAlpha:
+                    matched.append((kind.rawValue, try FitBatch.solvedOncePerValue(points.map(\.initScale)) {
+                        try QAlpha.solve(x, y, alpha: $0)
+                    }))
+                }
+            } catch {
+                throw LearningError("reference \(kind.rawValue): \(error)")
+            }
+        }
+        // Method exact: the closed form is the point's "initial" weights — ridge
+        // at l2 + weight_decay (the same penalty for the linear model), the
+        // minimum-norm solution at 0.
+        var exact: [[Double]]?
+        if first.method == .exact {
+            exact = try FitBatch.solvedOncePerValue(points.map { $0.penalty.l2 + $0.penalty.weightDecay }) { lambda in
+                lambda > 0 ? try Ridge.solve(x, y, lambda: lambda) : try MinimumNorm.solve(x, y)
+            }
+        }
+        let problem = FitProblem(train: train, test: test, references: fixedReferences, perPointReferences: matched)
+        let trainer = try Trainer(problem: problem, points: points, initStreams: initStreams, orderStream: orderStream,
+                                  initialWeights: exact)
+        trainer.cancellation = cancelled
+        var output = trainer.run(progress: progress)
+        if let risks = AsymptoticRisk.values(specs: points, train: train) {
+            // A constant per point, recorded wherever the point's objective is.
+            output.metricNames.append("asymptotic_risk")
+            for k in output.results.indices {
+                output.results[k].metrics.append(risks[k])
+                output.results[k].trajectory.append(output.results[k].trajectory[0].map { $0.isNaN ? .nan : risks[k] })
+            }
+        }
+        return Outcome(output: output, fixedReferences: fixedReferences, matchedReferences: matched)
+    }
+
+    /// `solve` of each value, in order, each distinct value solved once.
+    static func solvedOncePerValue(_ values: [Double], _ solve: (Double) throws -> [Double]) throws -> [[Double]] {
+        var solved: [Double: [Double]] = [:]
+        return try values.map { value in
+            if let known = solved[value] { return known }
+            let solution = try solve(value)
+            solved[value] = solution
+            return solution
+        }
+    }
+}
