@@ -9,14 +9,15 @@ import LinearAlgebra
 /// column's own step size, penalties and parameterization.
 ///
 /// Columns are independent: a point's result does not depend on the others in
-/// its batch (up to the last bits of the gemm kernels; on OpenBLAS as regime
-/// uses it, not even those). A column that stops — on its step budget, a
+/// its batch, up to the last bits — BLAS kernels may round a column
+/// differently in a batch of another size, which is why the engine caches and
+/// retrains whole batches (docs/architecture.md). A column that stops — on its step budget, a
 /// tolerance, or divergence — is copied out and compacted away, so finished
 /// points cost nothing and a diverged one (NaN, ∞) never touches another.
 /// The same points in the same batch give bit-identical results on every run.
 ///
-/// All memory is allocated when the trainer is made; the step loop allocates
-/// nothing. Memory: about (6 + 2·blocks)·d·K + (n + m)·(d + K) doubles, plus
+/// All memory is allocated when the trainer is made, in buffers it owns
+/// (`Buffer`, freed with it); the step loop allocates nothing. Memory: about (6 + 2·blocks)·d·K + (n + m)·(d + K) doubles, plus
 /// K·metrics·(steps/every + 1) for trajectories.
 public final class Trainer {
     public let problem: FitProblem
@@ -27,26 +28,39 @@ public final class Trainer {
     let n: Int, d: Int, testRows: Int, width: Int
 
     // Data (owned copies; SGD reshuffles its copy every epoch).
-    let x: UnsafeMutablePointer<Double>
-    let y: UnsafeMutablePointer<Double>
-    let xTest: UnsafeMutablePointer<Double>
-    let yTest: UnsafeMutablePointer<Double>
+    let xBuffer: Buffer
+    var x: UnsafeMutablePointer<Double> { xBuffer.base }
+    let yBuffer: Buffer
+    var y: UnsafeMutablePointer<Double> { yBuffer.base }
+    let xTestBuffer: Buffer
+    var xTest: UnsafeMutablePointer<Double> { xTestBuffer.base }
+    let yTestBuffer: Buffer
+    var yTest: UnsafeMutablePointer<Double> { yTestBuffer.base }
     let yNorm: Double
 
     // Iterates, d × active, row-major with leading dimension `active`.
-    let theta0: UnsafeMutablePointer<Double>
-    let theta1: UnsafeMutablePointer<Double>
-    let w: UnsafeMutablePointer<Double>
-    let g: UnsafeMutablePointer<Double>
+    let theta0Buffer: Buffer
+    var theta0: UnsafeMutablePointer<Double> { theta0Buffer.base }
+    let theta1Buffer: Buffer
+    var theta1: UnsafeMutablePointer<Double> { theta1Buffer.base }
+    let wBuffer: Buffer
+    var w: UnsafeMutablePointer<Double> { wBuffer.base }
+    let gBuffer: Buffer
+    var g: UnsafeMutablePointer<Double> { gBuffer.base }
     /// Predictions, then residuals (or loss derivatives): rows × active.
-    let p: UnsafeMutablePointer<Double>
-    let pTest: UnsafeMutablePointer<Double>
+    let pBuffer: Buffer
+    var p: UnsafeMutablePointer<Double> { pBuffer.base }
+    let pTestBuffer: Buffer
+    var pTest: UnsafeMutablePointer<Double> { pTestBuffer.base }
 
     /// Per-column state, one row of `width` per field, compacted with the columns.
-    let columns: UnsafeMutablePointer<Double>
+    let columnsBuffer: Buffer
+    var columns: UnsafeMutablePointer<Double> { columnsBuffer.base }
     /// Metric values of the active columns at the current step: metrics × width.
-    let values: UnsafeMutablePointer<Double>
-    let carry: UnsafeMutablePointer<Double>
+    let valuesBuffer: Buffer
+    var values: UnsafeMutablePointer<Double> { valuesBuffer.base }
+    let carryBuffer: Buffer
+    var carry: UnsafeMutablePointer<Double> { carryBuffer.base }
     var active: Int
     /// Why each active column stops at this step (nil: it goes on).
     var stopReasons: [StopReason?]
@@ -55,16 +69,22 @@ public final class Trainer {
 
     // Trajectories and final results, indexed by point.
     let recordedSteps: [Int]
-    let trajectories: UnsafeMutablePointer<Double>
-    let finalWeights: UnsafeMutablePointer<Double>
-    let finalMetrics: UnsafeMutablePointer<Double>
-    let finalState: UnsafeMutablePointer<Double>   // steps, status, reason, seconds, lr per point
+    /// How each point ended (set when it stops).
+    var outcomes: [PointOutcome]
+    let trajectoriesBuffer: Buffer
+    var trajectories: UnsafeMutablePointer<Double> { trajectoriesBuffer.base }
+    let finalWeightsBuffer: Buffer
+    var finalWeights: UnsafeMutablePointer<Double> { finalWeightsBuffer.base }
+    let finalMetricsBuffer: Buffer
+    var finalMetrics: UnsafeMutablePointer<Double> { finalMetricsBuffer.base }
 
     // SGD.
     let batchSize: Int
     var orderStream: RandomStream
-    let order: UnsafeMutablePointer<Int>
-    let scratchRow: UnsafeMutablePointer<Double>
+    let orderBuffer: IndexBuffer
+    var order: UnsafeMutablePointer<Int> { orderBuffer.base }
+    let scratchRowBuffer: Buffer
+    var scratchRow: UnsafeMutablePointer<Double> { scratchRowBuffer.base }
 
     enum Field: Int, CaseIterable {
         case point, lr, l2, weightDecay, l1, maxSteps, tol, rtol, residualTol, divergence
@@ -128,42 +148,30 @@ public final class Trainer {
         yNorm = BLAS.nrm2(train.y)
         if case .sgd(let size) = first.method { batchSize = min(size, n) } else { batchSize = n }
 
-        func allocate(_ count: Int, _ value: Double = 0) -> UnsafeMutablePointer<Double> {
-            let pointer = UnsafeMutablePointer<Double>.allocate(capacity: max(count, 1))
-            pointer.initialize(repeating: value, count: max(count, 1))
-            return pointer
-        }
-        x = allocate(n * d)
-        x.update(from: train.x.storage, count: n * d)
-        y = allocate(n)
-        y.update(from: train.y, count: n)
-        xTest = allocate(testRows * d)
-        yTest = allocate(testRows)
-        if let test = problem.test {
-            xTest.update(from: test.x.storage, count: testRows * d)
-            yTest.update(from: test.y, count: testRows)
-        }
-        theta0 = allocate(d * width)
-        theta1 = allocate(d * width)
-        w = allocate(d * width)
-        g = allocate(d * width)
-        p = allocate(n * width)
-        pTest = allocate(testRows * width)
-        columns = allocate(Field.allCases.count * width, .nan)
-        values = allocate(layout.count * width)
-        carry = allocate(width)
+        xBuffer = Buffer(copying: train.x.storage)
+        yBuffer = Buffer(copying: train.y)
+        xTestBuffer = Buffer(copying: problem.test?.x.storage ?? [])
+        yTestBuffer = Buffer(copying: problem.test?.y ?? [])
+        theta0Buffer = Buffer(d * width)
+        theta1Buffer = Buffer(d * width)
+        wBuffer = Buffer(d * width)
+        gBuffer = Buffer(d * width)
+        pBuffer = Buffer(n * width)
+        pTestBuffer = Buffer(testRows * width)
+        columnsBuffer = Buffer(Field.allCases.count * width, .nan)
+        valuesBuffer = Buffer(layout.count * width)
+        carryBuffer = Buffer(width)
 
         let longest = points.map(\.stepBudget).max()!
         let every = first.recordEvery
         recordedSteps = every > 0 ? Array(stride(from: 0, through: longest, by: every)) : []
-        trajectories = allocate(width * layout.count * recordedSteps.count, .nan)
-        finalWeights = allocate(width * d)
-        finalMetrics = allocate(width * layout.count, .nan)
-        finalState = allocate(width * 5)
+        trajectoriesBuffer = Buffer(width * layout.count * recordedSteps.count, .nan)
+        finalWeightsBuffer = Buffer(width * d)
+        finalMetricsBuffer = Buffer(width * layout.count, .nan)
+        outcomes = [PointOutcome](repeating: PointOutcome(), count: width)
         self.orderStream = orderStream
-        order = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        order.initialize(repeating: 0, count: n)
-        scratchRow = allocate(d)
+        orderBuffer = IndexBuffer(count: n)
+        scratchRowBuffer = Buffer(d)
 
         // Step sizes: the automatic rule needs λ_max(XᵀX/n), computed once.
         let needsEigenvalue = points.contains { if case .auto = $0.learningRate { return true } else { return false } }
@@ -186,14 +194,6 @@ public final class Trainer {
             field(.divergence)[k] = point.stopping.divergenceFactor
         }
         initializeParameters(streams: initStreams, given: initialWeights)
-    }
-
-    deinit {
-        for pointer in [x, y, xTest, yTest, theta0, theta1, w, g, p, pTest, columns, values, carry,
-                        trajectories, finalWeights, finalMetrics, finalState, scratchRow] {
-            pointer.deallocate()
-        }
-        order.deallocate()
     }
 
     /// θ₀ per column from the model's initialization (or the given weights),
@@ -369,12 +369,7 @@ public final class Trainer {
             let point = Int(pointOf[k])
             for j in 0..<d { finalWeights[point * d + j] = w[j * active + k] }
             for metric in 0..<metricCount { finalMetrics[point * metricCount + metric] = values[metric * width + k] }
-            let state = finalState + point * 5
-            state[0] = Double(step)
-            state[1] = reason == .diverged ? 1 : 0
-            state[2] = Double(StopReason.codes.firstIndex(of: reason)!)
-            state[3] = seconds
-            state[4] = rates[k]
+            outcomes[point] = PointOutcome(steps: step, reason: reason, seconds: seconds, learningRate: rates[k])
             count += 1
         }
         compact()
@@ -458,25 +453,61 @@ public final class Trainer {
     private func collectOutput() -> BatchOutput {
         let metricCount = layout.count, steps = recordedSteps.count
         let results = (0..<width).map { point -> FitResult in
-            let state = finalState + point * 5
+            let outcome = outcomes[point]
             return FitResult(
                 weights: Array(UnsafeBufferPointer(start: finalWeights + point * d, count: d)),
-                status: state[1] == 1 ? .diverged : .ok,
-                stopReason: StopReason.codes[Int(state[2])],
-                steps: Int(state[0]),
-                learningRate: state[4],
+                status: outcome.reason == .diverged ? .diverged : .ok,
+                stopReason: outcome.reason,
+                steps: outcome.steps,
+                learningRate: outcome.learningRate,
                 metrics: Array(UnsafeBufferPointer(start: finalMetrics + point * metricCount, count: metricCount)),
                 trajectory: (0..<metricCount).map { metric in
                     Array(UnsafeBufferPointer(start: trajectories + (point * metricCount + metric) * steps, count: steps))
                 },
-                seconds: state[3])
+                seconds: outcome.seconds)
         }
         return BatchOutput(metricNames: layout.names, recordedSteps: recordedSteps, results: results)
     }
 }
 
-extension StopReason {
-    static let codes: [StopReason] = [.steps, .tol, .rtol, .residual, .diverged, .solved]
+/// How one point of a batch ended, kept from the step it stopped at until the
+/// batch's output is collected.
+struct PointOutcome {
+    var steps = 0
+    var reason = StopReason.steps
+    var seconds = 0.0
+    var learningRate = Double.nan
+}
+
+/// Doubles the trainer owns: allocated once when the trainer is made, never
+/// copied, freed when the trainer goes. The step loop works through `base`.
+struct Buffer: ~Copyable {
+    let base: UnsafeMutablePointer<Double>
+
+    init(_ count: Int, _ value: Double = 0) {
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: value, count: max(count, 1))
+    }
+
+    init(copying values: [Double]) {
+        base = .allocate(capacity: max(values.count, 1))
+        base.initialize(repeating: 0, count: max(values.count, 1))
+        base.update(from: values, count: values.count)
+    }
+
+    deinit { base.deallocate() }
+}
+
+/// Indices the trainer owns (SGD's row order), like `Buffer`.
+struct IndexBuffer: ~Copyable {
+    let base: UnsafeMutablePointer<Int>
+
+    init(count: Int) {
+        base = .allocate(capacity: max(count, 1))
+        base.initialize(repeating: 0, count: max(count, 1))
+    }
+
+    deinit { base.deallocate() }
 }
 
 extension Duration {
