@@ -39,9 +39,15 @@ let package = Package(
         // The results file contract: layout, roles, the writer's and every reader's view.
         .target(name: "ResultsFormat", dependencies: ["Base", "HDF5"]),
         .target(name: "Report", dependencies: ["Base", "ResultsFormat"]),
-        .target(name: "Engine", dependencies: ["Base", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "ResultsFormat", "Report"]),
+        // The ops: each one's typed parameters, schema, checks and execution.
+        .target(name: "Operations", dependencies: [
+            "Base", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "ResultsFormat", "Report",
+        ]),
+        .target(name: "Engine", dependencies: [
+            "Base", "Operations", "Pipeline", "Learning", "Datasets", "HDF5", "LinearAlgebra", "ResultsFormat",
+        ]),
         .executableTarget(name: "regime", dependencies: [
-            "Base", "HDF5", "LinearAlgebra", "Datasets", "Learning", "Pipeline", "Engine", "ResultsFormat", "Report",
+            "Base", "HDF5", "LinearAlgebra", "Datasets", "Learning", "Pipeline", "Operations", "Engine", "ResultsFormat", "Report",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -56,8 +62,8 @@ let package = Package(
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
-        .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Engine", "TestSupport"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Operations", "TestSupport"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Operations", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "ResultsFormat", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
         .testTarget(name: "StudiesTests", dependencies: ["Report", "ResultsFormat", "TestSupport"]),
@@ -68,7 +74,7 @@ let package = Package(
     ] + (Context.environment["REGIME_FUZZ"] == nil ? [Target]() : [Target](arrayLiteral:
         .systemLibrary(name: "CFuzzer", path: "Fuzz/CFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["HDF5"], path: "Fuzz/FuzzSupport"),
-        .executableTarget(name: "FuzzYAML", dependencies: ["CFuzzer", "Pipeline", "Engine"], path: "Fuzz/FuzzYAML"),
+        .executableTarget(name: "FuzzYAML", dependencies: ["CFuzzer", "Pipeline", "Operations", "Engine"], path: "Fuzz/FuzzYAML"),
         .executableTarget(name: "FuzzCSV", dependencies: ["CFuzzer", "Datasets"], path: "Fuzz/FuzzCSV"),
         .executableTarget(name: "FuzzHDF5", dependencies: ["CFuzzer", "FuzzSupport", "Datasets", "HDF5"], path: "Fuzz/FuzzHDF5"),
         .executableTarget(name: "FuzzResults", dependencies: ["CFuzzer", "FuzzSupport", "Report", "ResultsFormat", "HDF5"],

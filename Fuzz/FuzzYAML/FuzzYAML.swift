@@ -13,6 +13,7 @@
 // Build and run with scripts/fuzz.sh yaml.
 
 import Engine
+import Operations
 import Pipeline
 
 private let maximumInput = 64 * 1024
@@ -30,8 +31,8 @@ public func fuzzYAML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         let plan = try Plan(spec)
         _ = plan.instances.count
         // What check does next: batching and the memory estimate.
-        _ = planBatchCount(plan)
-        _ = MemoryEstimate.of(plan, jobs: 2).summary
+        _ = try planBatchCount(plan)
+        _ = try MemoryEstimate.of(plan, jobs: 2).summary
     } catch {
         // What regime prints: every diagnostic rendered against its source line.
         _ = error.description

@@ -1,5 +1,19 @@
 import Datasets
 
+/// The reference solutions a `reference` stage offers.
+public enum ReferenceSolution: String, Sendable, CaseIterable {
+    /// X⁺y, the minimum-norm least-squares solution.
+    case minL2 = "min_l2"
+    /// min ‖w‖₁ s.t. Xw = y (basis pursuit).
+    case minL1 = "min_l1"
+    /// Ridge, at a given λ or each fit point's l2.
+    case ridge
+    /// The Woodworth et al. limit, at a given α or each fit point's init_scale.
+    case qAlpha = "q_alpha"
+    /// w₀ + X⁺(y − Xw₀) from each fit point's initial w₀.
+    case minL2Init = "min_l2_init"
+}
+
 /// A reference solution computed for each fit point from the point's own
 /// parameters, rather than once for the data.
 public enum MatchedReference: String, Sendable, CaseIterable {

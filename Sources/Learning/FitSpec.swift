@@ -17,6 +17,30 @@ public enum ModelKind: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+/// The families of `ModelKind`, as a pipeline names them.
+public enum ModelFamily: String, Sendable, CaseIterable {
+    case linear, squared, diagonal
+
+    /// The model of this family (`depth` matters for diagonal only).
+    public func kind(depth: Int) -> ModelKind {
+        switch self {
+        case .linear: return .linear
+        case .squared: return .squared
+        case .diagonal: return .diagonal(depth: depth)
+        }
+    }
+}
+
+extension ModelKind {
+    public var family: ModelFamily {
+        switch self {
+        case .linear: return .linear
+        case .squared: return .squared
+        case .diagonal: return .diagonal
+        }
+    }
+}
+
 /// The data-fit term L(w).
 public enum LossKind: String, Hashable, Sendable, CaseIterable {
     /// 1/(2n)·‖Xw − y‖².
@@ -59,6 +83,19 @@ public enum OptimizerMethod: Hashable, Sendable {
     /// No iterations: the closed-form solution (linear model, squared loss) is
     /// given as the initial weights (`Trainer`'s `initialWeights`) and measured.
     case exact
+}
+
+/// The kinds of `OptimizerMethod`, as a pipeline names them.
+public enum OptimizerKind: String, Sendable, CaseIterable {
+    case gd, sgd, exact
+
+    public func method(batchSize: Int) -> OptimizerMethod {
+        switch self {
+        case .gd: return .gd
+        case .sgd: return .sgd(batchSize: batchSize)
+        case .exact: return .exact
+        }
+    }
 }
 
 /// The step size η.
@@ -138,30 +175,65 @@ public struct FitSpec: Hashable, Sendable {
         BatchKey(model: model, loss: loss, method: method, recordEvery: recordEvery)
     }
 
-    /// Problems with the spec, in words (empty when it is valid).
-    public var problems: [String] {
-        var problems: [String] = []
-        if case .diagonal(let depth) = model, depth < 2 { problems.append("depth must be at least 2 (got \(depth))") }
-        if !initScale.isFinite || initScale < 0 { problems.append("init_scale must be finite and ≥ 0 (got \(initScale))") }
-        if model != .linear, initScale == 0 {
-            problems.append("init_scale must be positive for the \(model) model: from α = 0 its gradient is zero")
-        }
-        for (name, value) in [("l2", penalty.l2), ("weight_decay", penalty.weightDecay), ("l1", penalty.l1)]
-        where !value.isFinite || value < 0 {
-            problems.append("\(name) must be finite and ≥ 0 (got \(value))")
-        }
-        if penalty.l1 > 0, model != .linear { problems.append("l1 needs the linear model (a proximal step on w)") }
-        if case .sgd(let size) = method, size < 1 { problems.append("batch_size must be at least 1 (got \(size))") }
-        if method == .exact, model != .linear || loss != .squared || penalty.l1 > 0 {
-            problems.append("method exact solves the linear model with the squared loss and l2 (or weight_decay) only")
-        }
-        switch learningRate {
-        case .fixed(let rate) where !(rate > 0) || !rate.isFinite: problems.append("lr must be positive (got \(rate))")
-        case .auto(let scale) where !(scale > 0) || !scale.isFinite: problems.append("the lr scale must be positive (got \(scale))")
-        default: break
-        }
-        if stopping.steps < 0 { problems.append("steps must be ≥ 0 (got \(stopping.steps))") }
-        if recordEvery < 0 { problems.append("record.every must be ≥ 0 (got \(recordEvery))") }
-        return problems
+    /// What a fit's validity rules read: `rules` name these, and the pipeline
+    /// maps each to its key, so a problem points at the key written wrong.
+    public enum Field: String, Sendable, CaseIterable {
+        case model, depth, loss, initScale, initShape, l2, weightDecay, l1, method, batchSize, learningRate, steps, recordEvery
+    }
+
+    /// One rule a valid spec obeys: the fields it reads, and its complaint.
+    public struct Rule: Sendable {
+        /// The fields the rule reads; the first is the one a problem points at.
+        public let fields: [Field]
+        public let problem: @Sendable (FitSpec) -> String?
+    }
+
+    /// Every rule of a valid spec: the one validator of fits, used by the
+    /// trainer and (through the fit op) by `regime check`.
+    public static let rules: [Rule] = [
+        Rule(fields: [.depth, .model]) { spec in
+            if case .diagonal(let depth) = spec.model, depth < 2 { return "depth must be at least 2 (got \(depth))" }
+            return nil
+        },
+        Rule(fields: [.initScale]) { spec in
+            !spec.initScale.isFinite || spec.initScale < 0 ? "init_scale must be finite and ≥ 0 (got \(spec.initScale))" : nil
+        },
+        Rule(fields: [.initScale, .model]) { spec in
+            spec.model != .linear && spec.initScale == 0
+                ? "init_scale must be positive for the \(spec.model.family.rawValue) model: from α = 0 its gradient is zero" : nil
+        },
+        Rule(fields: [.l2]) { spec in nonNegative("l2", spec.penalty.l2) },
+        Rule(fields: [.weightDecay]) { spec in nonNegative("weight_decay", spec.penalty.weightDecay) },
+        Rule(fields: [.l1]) { spec in nonNegative("l1", spec.penalty.l1) },
+        Rule(fields: [.l1, .model]) { spec in
+            spec.penalty.l1 > 0 && spec.model != .linear ? "l1 needs model: linear (it is a proximal step on w)" : nil
+        },
+        Rule(fields: [.batchSize, .method]) { spec in
+            if case .sgd(let size) = spec.method, size < 1 { return "batch_size must be at least 1 (got \(size))" }
+            return nil
+        },
+        Rule(fields: [.method, .model, .loss, .l1]) { spec in
+            spec.method == .exact && (spec.model != .linear || spec.loss != .squared || spec.penalty.l1 > 0)
+                ? "method exact solves the linear model with the squared loss and l2 (or weight_decay) only" : nil
+        },
+        Rule(fields: [.learningRate]) { spec in
+            switch spec.learningRate {
+            case .fixed(let rate) where !(rate > 0) || !rate.isFinite: return "lr must be positive (got \(rate))"
+            case .auto(let scale) where !(scale > 0) || !scale.isFinite: return "the lr scale must be positive (got \(scale))"
+            default: return nil
+            }
+        },
+        Rule(fields: [.steps]) { spec in spec.stopping.steps < 0 ? "steps must be ≥ 0 (got \(spec.stopping.steps))" : nil },
+        Rule(fields: [.recordEvery]) { spec in spec.recordEvery < 0 ? "record.every must be ≥ 0 (got \(spec.recordEvery))" : nil },
+    ]
+
+    /// Problems with the spec: the field each points at and the message
+    /// (empty when it is valid).
+    public var problems: [(field: Field, message: String)] {
+        FitSpec.rules.compactMap { rule in rule.problem(self).map { (rule.fields[0], $0) } }
+    }
+
+    private static func nonNegative(_ name: String, _ value: Double) -> String? {
+        !value.isFinite || value < 0 ? "\(name) must be finite and ≥ 0 (got \(value))" : nil
     }
 }

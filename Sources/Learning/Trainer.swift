@@ -103,7 +103,7 @@ public final class Trainer {
         guard let first = points.first else { throw LearningError("a batch needs at least one point") }
         guard initStreams.count == points.count else { throw LearningError("one init stream per point") }
         for (index, point) in points.enumerated() {
-            if let problem = point.problems.first { throw LearningError("point \(index): \(problem)") }
+            if let problem = point.problems.first { throw LearningError("point \(index): \(problem.message)") }
             guard point.batchKey == first.batchKey else {
                 throw LearningError("point \(index) differs from point 0 in model, loss, optimizer or recording; they cannot share a batch")
             }

@@ -14,7 +14,7 @@ struct Check: ParsableCommand {
     func run() throws {
         let plan = try pipelineOptions.plan()
         let spec = plan.spec
-        let estimate = MemoryEstimate.of(plan, jobs: ProcessInfo.processInfo.activeProcessorCount)
+        let estimate = try reportingErrors { try MemoryEstimate.of(plan, jobs: ProcessInfo.processInfo.activeProcessorCount) }
         if let limit = try pipelineOptions.memoryLimit(), let problem = estimate.problem(limit: limit) {
             printError("\(spec.path): \(problem)")
             throw ExitCode(Exit.inputError)
@@ -40,7 +40,7 @@ struct Check: ParsableCommand {
             print(cells.joined(separator: "  ").trimmingCharacters(in: .whitespaces))
         }
         let fits = spec.stages.filter { $0.operation.output == .fits }.reduce(0) { $0 + (plan.indices(of: $1.id).count) }
-        let batches = planBatchCount(plan)
+        let batches = try reportingErrors { try planBatchCount(plan) }
         print("\(fits) fit point\(fits == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es"); \(plan.count) instances in all")
         print(estimate.summary)
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Operations
 import Foundation
 import Pipeline
 

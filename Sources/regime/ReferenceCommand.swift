@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Operations
 import Pipeline
 
 /// `regime reference`: every op and key of the pipeline format, from the code.

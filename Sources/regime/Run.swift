@@ -88,7 +88,7 @@ struct Run: ParsableCommand {
         }
 
         if dryRun || question {
-            let entries = runner.preview()
+            let entries = try reportingErrors { try runner.preview() }
             if question { throw ExitCode(entries.isEmpty ? 0 : 1) }
             printDryRun(entries, plan: plan)
             return

@@ -1,6 +1,6 @@
 import Foundation
 import Base
-import Engine
+import Operations
 import Pipeline
 import Testing
 import TestSupport

@@ -4,6 +4,7 @@ import struct Datasets.Dataset
 import HDF5
 import Learning
 import LinearAlgebra
+import Operations
 
 /// Data and reference artifacts in the cache, one HDF5 file each.
 extension Cache {

@@ -1,6 +1,7 @@
 import Base
 import Foundation
 import HDF5
+import Operations
 
 /// The content-addressed store of finished work, `.regime/` beside the
 /// pipeline by default:

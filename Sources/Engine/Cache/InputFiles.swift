@@ -1,5 +1,6 @@
 import Base
 import Foundation
+import Operations
 import Pipeline
 
 /// The digests of the files a pipeline reads, for content keys: SHA-256 of the
@@ -11,7 +12,7 @@ import Pipeline
 /// The stamp a digest was taken at is kept for the run: `load` checks that the
 /// file still has it after reading, so the bytes it read are the bytes the key
 /// names (`verifyUnchanged`).
-public final class InputFiles: InputFileDigests, Sendable {
+public final class InputFiles: InputFileDigests, InputVerifying, Sendable {
     private let cache: Cache
     private let known = Locked<[String: (stamp: FileStamp, digest: SHA256Digest, fresh: Bool)]>([:])
 

@@ -1,4 +1,5 @@
 import Foundation
+import Operations
 
 /// What a write or export stage last produced: its content key and the file's
 /// size and modification time then. An output is up to date when the file is

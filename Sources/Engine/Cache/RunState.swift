@@ -1,5 +1,6 @@
 import Foundation
 import Pipeline
+import Operations
 
 /// The key parts of every instance of a stage at its last completed run, by
 /// identity — kept so that `--dry-run` can say why an instance must run

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Operations
 import Pipeline
 import ResultsFormat
 
@@ -7,7 +8,7 @@ import ResultsFormat
 /// summary table (small, in memory) and the per-point arrays (weights,
 /// trajectories, truth, references), read one batch file at a time so that
 /// memory is bounded by a batch, not by the sweep.
-struct PointGatherer {
+struct PointGatherer: GatheredPoints {
     struct Location {
         var batch: String
         var row: Int
@@ -78,7 +79,7 @@ struct PointGatherer {
     }
 
     /// Every batch record with the output rows of its points, one at a time.
-    func forEachBatch(_ body: (FitBatchRecord, _ rows: [(output: Int, row: Int)]) throws -> Void) throws {
+    func forEachBatch(_ body: (TrainedBatch, _ rows: [(output: Int, row: Int)]) throws -> Void) throws {
         var rowsOfBatch: [String: [(output: Int, row: Int)]] = [:]
         for (output, location) in locations.enumerated() {
             guard let location else { continue }
@@ -86,7 +87,7 @@ struct PointGatherer {
         }
         for key in batchKeys {
             let path = cache.batchPath(key)
-            guard let record = try FitBatchRecord.load(from: path, cache: cache) else {
+            guard let record = try cache.loadBatch(from: path) else {
                 throw cache.discard(path, what: "a fit batch", reason: "missing")
             }
             let rows = rowsOfBatch[key] ?? []
@@ -95,6 +96,21 @@ struct PointGatherer {
                 throw cache.discard(path, what: "a fit batch", reason: "it does not hold the points its name says")
             }
             try body(record, rows)
+        }
+    }
+
+    var count: Int { points.count }
+
+    var truth: ResultsShape.Sharing? {
+        guard batchKeys.contains(where: { headers[$0]!.hasTruth }) else { return nil }
+        return sharedDataKey != nil && uniformFeatures != nil ? .shared : .perPoint
+    }
+
+    var references: [(name: String, sharing: ResultsShape.Sharing)] {
+        let shared = sharedDataKey != nil && uniformFeatures != nil
+        return referenceNames.map { name in
+            let fixedEverywhere = batchKeys.allSatisfy { headers[$0]!.fixedReferences.contains(name) }
+            return (name, fixedEverywhere && shared ? .shared : .perPoint)
         }
     }
 
@@ -129,7 +145,7 @@ extension PointGatherer {
     /// the final metrics. Built in one pass over the batch files; `visit` sees
     /// every batch record with its output rows on the way (the results writer
     /// streams the per-point arrays from there).
-    func summary(visit: ((FitBatchRecord, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> (table: Table, roles: [SummaryRole]) {
+    func summary(visit: ((TrainedBatch, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> (table: Table, roles: [SummaryRole]) {
         let count = points.count
         let instances = points.map { plan.instances[$0] }
         var table = Table()

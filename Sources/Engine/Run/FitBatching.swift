@@ -1,9 +1,10 @@
 import Learning
 import Pipeline
+import Operations
 
 /// How the points of the fit stages are grouped and cut into batches — from
 /// the sweep's structure, without materializing the points: only the axes
-/// that can change a point's batch structure (`FitOp.batchingKeys`, and the
+/// that can change a point's batch structure (`fitBatchingKeys`, and the
 /// repeat axis for SGD, whose minibatch order a batch shares) are walked, so a
 /// million-point sweep over α and λ groups in the time of its few structural
 /// values.
@@ -40,11 +41,11 @@ struct FitBatching {
     }
 
     /// The grouping of every fit stage, in plan order.
-    static func structures(_ plan: Plan) -> [Structure] {
-        plan.expansions.filter { $0.stage.operation.output == .fits }.map(structure)
+    static func structures(_ plan: Plan) throws -> [Structure] {
+        try plan.expansions.filter { $0.stage.operation.output == .fits }.map(structure)
     }
 
-    static func structure(_ expansion: StageExpansion) -> Structure {
+    static func structure(_ expansion: StageExpansion) throws -> Structure {
         let axes = expansion.sweep.axes
         let base = expansion.stage.parameters
         let sgdPossible = base[path: "optimizer.method"]?.string == "sgd" || axes.contains { axis in
@@ -61,7 +62,7 @@ struct FitBatching {
                 }
                 continue
             }
-            if Sweep(axes: [axis]).keys.contains(where: FitOp.batchingKeys.contains) { structural.append(position) }
+            if Sweep(axes: [axis]).keys.contains(where: fitBatchingKeys.contains) { structural.append(position) }
         }
         let sizes = structural.map { expansion.sweep.sizes[$0] }
         let combinations = sizes.reduce(1, *)
@@ -75,7 +76,7 @@ struct FitBatching {
             for (key, value, role) in structuralSweep.point(combination) {
                 if role == .replicate { rep = value.integer } else { parameters[path: key] = value }
             }
-            let spec = FitOp.fitSpec(parameters)
+            let spec = try FitParameters(parameters).fitSpec()
             if case .sgd = spec.method {} else { rep = nil }
             if let index = groups.firstIndex(where: { $0.key == spec.batchKey && $0.rep == rep }) {
                 groups[index].steps = max(groups[index].steps, spec.stepBudget)
@@ -98,8 +99,8 @@ struct FitBatching {
     }
 
     /// Every group of every row, with its size, without listing points.
-    static func groups(_ plan: Plan) -> [Group] {
-        structures(plan).flatMap { structure -> [Group] in
+    static func groups(_ plan: Plan) throws -> [Group] {
+        try structures(plan).flatMap { structure -> [Group] in
             let perCombination = pointsPerCombination(structure)
             return structure.expansion.rows.indices.flatMap { row in
                 structure.groups.map { group in
@@ -119,14 +120,14 @@ struct FitBatching {
     }
 
     /// The number of batches, from group sizes alone.
-    static func batchCount(_ plan: Plan) -> Int {
-        groups(plan).reduce(0) { $0 + pieces($1.size, width: plan.spec.batchWidth).count }
+    static func batchCount(_ plan: Plan) throws -> Int {
+        try groups(plan).reduce(0) { $0 + pieces($1.size, width: plan.spec.batchWidth).count }
     }
 
     /// Every batch of the plan, with its points, in plan order.
-    static func batches(_ plan: Plan) -> [WorkPlan.PlannedBatch] {
+    static func batches(_ plan: Plan) throws -> [WorkPlan.PlannedBatch] {
         var batches: [WorkPlan.PlannedBatch] = []
-        for structure in structures(plan) {
+        for structure in try structures(plan) {
             let expansion = structure.expansion
             let sizes = expansion.sweep.sizes
             let perRow = expansion.pointsPerRow

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Operations
 import Pipeline
 
 /// The memory a run of a plan needs at most, by part, computed before
@@ -36,7 +37,7 @@ public struct MemoryEstimate: Sendable {
     public var largest: Part? { parts.max { $0.bytes < $1.bytes } }
 
     /// The estimate for running `plan` with `jobs` units at once.
-    public static func of(_ plan: Plan, jobs: Int) -> MemoryEstimate {
+    public static func of(_ plan: Plan, jobs: Int) throws -> MemoryEstimate {
         var parts: [Part] = []
         parts.append(Part(name: "the plan", bytes: 250 * Double(plan.count),
                           detail: "\(plan.count) stage instances", remedy: "sweep fewer values"))
@@ -66,7 +67,8 @@ public struct MemoryEstimate: Sendable {
 
         // Training: the most demanding batch, `jobs` of them at once.
         var worst: (bytes: Double, trajectories: Double, detail: String, stage: String)?
-        for group in FitBatching.groups(plan) {
+        let groups = try FitBatching.groups(plan)
+        for group in groups {
             guard group.size > 0 else { continue }
             let row = group.expansion.rows[group.row]
             let data = row.inputs.first { $0.slot == "input" }?.instances.first ?? row.upstream
@@ -102,7 +104,7 @@ public struct MemoryEstimate: Sendable {
             let allTrajectories = expansion.stage.operation.name == "plot" || parameters["trajectories"]?.bool == true
                 && expansion.stage.operation.name == "export"
             if allTrajectories {
-                let recorded = FitBatching.groups(plan).map { group -> Double in
+                let recorded = groups.map { group -> Double in
                     let every = group.batchKey.recordEvery
                     return every > 0 ? Double(group.maximumSteps / every + 1) : 0
                 }.max() ?? 0
@@ -155,22 +157,6 @@ public struct MemoryLimit: Sendable {
         self.bytes = bytes
         self.source = source
     }
-}
-
-/// What a data instance holds: training and test rows of `features` columns.
-public struct DataShape: Sendable, Equatable {
-    public var trainRows: Int
-    public var testRows: Int
-    public var features: Int
-
-    public var rows: Int { trainRows + testRows }
-    /// X and y, as doubles.
-    public var bytes: Double { 8 * Double(rows) * Double(features + 1) }
-}
-
-/// A data op that can say what shape its output will have without computing it.
-protocol DataShaping {
-    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape?
 }
 
 /// What the machine can give a run: the smaller of the memory the kernel

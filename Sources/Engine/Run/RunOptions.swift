@@ -1,4 +1,5 @@
 /// How `regime run` runs.
+import Operations
 public struct RunOptions: Sendable {
     /// Units in flight at once (each on one BLAS thread).
     public var jobs: Int

@@ -7,6 +7,7 @@ import Pipeline
 import Synchronization
 import struct Datasets.RandomStream
 import struct Datasets.DataError
+import Operations
 
 /// Runs a plan: works out what is stale, schedules the units on Dispatch,
 /// executes them into the cache, and writes the outputs.
@@ -62,8 +63,8 @@ public final class Runner: Sendable {
 
     /// What a run would do now, and why (for --dry-run and --question). Reads the
     /// cache, writes nothing, takes no lock.
-    public func preview() -> [PlannedEntry] {
-        let work = WorkPlan(plan: plan, cache: Cache(root: cache.root, readOnly: true), force: options.force,
+    public func preview() throws -> [PlannedEntry] {
+        let work = try WorkPlan(plan: plan, cache: Cache(root: cache.root, readOnly: true), force: options.force,
                             shard: options.shard)
         return work.reasons.keys.sorted().map { index in
             let instance = plan.instances[index]
@@ -131,14 +132,14 @@ public final class Runner: Sendable {
     }
 
     private func runPass(first: Bool) throws -> PassResult {
-        let work = WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
+        let work = try WorkPlan(plan: plan, cache: cache, force: options.force, shard: options.shard)
         let units = work.units
         if units.isEmpty {
             if first { log("regime: \(plan.spec.name): up to date") }
             return PassResult(upToDate: first, skipped: 0, failedOnCorruptionOnly: false)
         }
         if first, let limit = options.memoryLimit,
-           let refusal = MemoryEstimate.of(plan.plan, jobs: min(options.jobs, units.count)).problem(limit: limit) {
+           let refusal = try MemoryEstimate.of(plan.plan, jobs: min(options.jobs, units.count)).problem(limit: limit) {
             throw refusal
         }
         if first, let path = options.tracePath {
@@ -377,7 +378,7 @@ public final class Runner: Sendable {
         let outcome: FitBatch.Outcome
         do {
             let fit = FitBatch(train: data.train, test: data.test,
-                               points: try instances.map { try FitOp.fitSpec($0.parameters, data: data) },
+                               points: try instances.map { try FitParameters($0.parameters).fitSpec(data: data) },
                                initStreams: instances.map { context.stream(for: $0.instance) },
                                orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel),
                                fixedReferences: fixed, matchedReferences: matched)
@@ -393,7 +394,7 @@ public final class Runner: Sendable {
         }
         let output = outcome.output
         if output.cancelled { throw CancellationError() }
-        let record = FitBatchRecord(
+        let record = TrainedBatch(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
             metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
             weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
@@ -402,7 +403,7 @@ public final class Runner: Sendable {
             seconds: output.results.map(\.seconds),
             trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
             truth: data.train.truth, fixedReferences: outcome.fixedReferences, matchedReferences: outcome.matchedReferences)
-        try record.save(to: cache.batchPath(batch.key), cache: cache)
+        try cache.save(record, to: cache.batchPath(batch.key))
         state.withLock { state in
             state.succeededInstances += points
             state.report.pointsTrained += points.count

@@ -1,6 +1,7 @@
 import Foundation
 import Learning
 import Pipeline
+import Operations
 
 /// What a run must do, derived from the plan and the cache: which instances
 /// are stale and why, which fit batches train, and the units of work with
@@ -58,11 +59,11 @@ struct WorkPlan {
         ContentKey.hash(points.map { plan.key($0) }.joined(separator: "\n"))
     }
 
-    init(plan: KeyedPlan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) {
+    init(plan: KeyedPlan, cache: Cache, force: Set<String>, shard: (index: Int, count: Int)?) throws {
         self.plan = plan
         let instances = plan.instances
         let spec = plan.spec
-        batches = FitBatching.batches(plan.plan).map { batch in
+        batches = try FitBatching.batches(plan.plan).map { batch in
             FitBatch(index: batch.index, stage: batch.stage, points: batch.points, data: batch.data, compare: batch.compare,
                      orderLabel: batch.orderLabel, key: WorkPlan.batchKey(batch.points, plan))
         }
@@ -229,6 +230,6 @@ struct WorkPlan {
 }
 
 /// The number of fit batches a plan trains in (for `regime check`).
-public func planBatchCount(_ plan: Plan) -> Int {
-    FitBatching.batchCount(plan)
+public func planBatchCount(_ plan: Plan) throws -> Int {
+    try FitBatching.batchCount(plan)
 }

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Operations
 
 /// Runs a DAG of units on Dispatch with at most `jobs` in flight. A unit starts
 /// as soon as all of its own dependencies have finished — there are no

@@ -49,6 +49,9 @@ public protocol Operation: Sendable {
     /// Axes the op adds by itself from its parameters (split's `folds: k` adds
     /// `fold` = 0…k−1), after the stage's own sweep.
     func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis]
+    /// Decodes the op's typed parameters from validated values (and throws
+    /// away the result): `regime check` proves every stage decodes.
+    func decodes(_ parameters: ValueMap) throws(ParameterError)
 }
 
 extension Operation {
@@ -56,6 +59,7 @@ extension Operation {
     public var usesRandomness: Bool { false }
     public var numericsVersion: Int { 1 }
     public func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis] { [] }
+    public func decodes(_ parameters: ValueMap) throws(ParameterError) {}
 }
 
 extension Operation {

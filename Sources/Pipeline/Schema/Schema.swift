@@ -3,22 +3,30 @@ import enum Base.Suggestion
 /// `optimizer` — with their types, defaults and documentation.
 public struct Schema: Sendable {
     public var keys: [KeySpec]
-    /// Checks that involve several keys (e.g. `depth` only with `model:
-    /// diagonal`): returns (key path, message) pairs for the resolved values.
-    public var check: (@Sendable (ValueMap) -> [(key: String, message: String)])?
-    /// The key paths `check` reads: a sweep over any of them has each of its
-    /// points checked too (`init_scale: [0, 0.1]` for the diagonal model).
-    public var checkReads: [String]
+    /// Checks that involve several keys (`init_scale` > 0 unless `model:
+    /// linear`), each with the keys it reads: they hold for the values written
+    /// outside a sweep and at every swept point (`SweepPointCheck`).
+    public var rules: [Rule]
     /// Names other tools use for a key (`lambda` → `l2`), suggested when a
     /// pipeline uses them.
     public var aliases: [String: String]
 
-    public init(_ keys: [KeySpec], aliases: [String: String] = [:], reads: [String] = [],
-                check: (@Sendable (ValueMap) -> [(key: String, message: String)])? = nil) {
+    public init(_ keys: [KeySpec], aliases: [String: String] = [:], rules: [Rule] = []) {
         self.keys = keys
         self.aliases = aliases
-        self.checkReads = reads
-        self.check = check
+        self.rules = rules
+    }
+
+    /// A check across keys: the key paths it reads, and what is wrong with
+    /// resolved values as (key path, message) pairs.
+    public struct Rule: Sendable {
+        public var reads: [String]
+        public var check: @Sendable (ValueMap) -> [(key: String, message: String)]
+
+        public init(reads: [String], check: @escaping @Sendable (ValueMap) -> [(key: String, message: String)]) {
+            self.reads = reads
+            self.check = check
+        }
     }
 
     /// The key a misspelled or foreign name most likely means.
@@ -104,8 +112,8 @@ public struct Schema: Sendable {
                 }
             }
         }
-        if ok, let check {
-            for problem in check(result) {
+        if ok {
+            for problem in rules.flatMap({ $0.check(result) }) {
                 let node = map.node(path: problem.key)
                 diagnostics.append(Diagnostic("\(problem.message) (in \(what))", at: node?.location ?? map.location))
                 ok = false

@@ -213,6 +213,19 @@ public struct PipelineLoader: Sendable {
             }
         }
         guard let parameters, inputsValid, sweepValid else { return nil }
+        // The op's typed parameters decode (at the sweep's first point, which
+        // gives the keys only the sweep gives).
+        var first = parameters
+        if sweep.pointCount > 0 {
+            for (key, value, role) in sweep.point(0) where role != .replicate { first[path: key] = value }
+        }
+        do {
+            try operation.decodes(first)
+        } catch {
+            diagnostics.append(Diagnostic("internal error: stage '\(id)' (\(operation.name)): \(error); regime's schema and its decoding disagree — please report this",
+                                          at: key.location))
+            return nil
+        }
         if let problem = SweepPointCheck.firstProblem(schema: operation.schema, parameters: parameters, sweep: sweep) {
             let sweepMap: SpecNode.Map? = { if case .map(let map)? = map["sweep"] { return map } else { return nil } }()
             let location = sweepMap?.keyNode(problem.axisKey)?.location ?? map.keyNode("sweep")?.location ?? key.location

@@ -12,8 +12,15 @@ enum SweepPointCheck {
     }
 
     static func firstProblem(schema: Schema, parameters: ValueMap, sweep: Sweep) -> Problem? {
-        guard let check = schema.check, !schema.checkReads.isEmpty else { return nil }
-        let reads = Set(schema.checkReads)
+        for rule in schema.rules {
+            if let problem = firstProblem(rule, parameters: parameters, sweep: sweep) { return problem }
+        }
+        return nil
+    }
+
+    /// The first swept point where `rule` fails, walking only the axes it reads.
+    static func firstProblem(_ rule: Schema.Rule, parameters: ValueMap, sweep: Sweep) -> Problem? {
+        let reads = Set(rule.reads)
         let axes = sweep.axes.filter { axis in Sweep(axes: [axis]).keys.contains { reads.contains($0) } }
         guard !axes.isEmpty else { return nil }
         let involved = Sweep(axes: axes)
@@ -21,7 +28,7 @@ enum SweepPointCheck {
             var values = parameters
             let point = involved.point(index)
             for (key, value, role) in point where role != .replicate { values[path: key] = value }
-            if let problem = check(values).first {
+            if let problem = rule.check(values).first {
                 let axisKey: String
                 switch axes[0] {
                 case .values(let key, _): axisKey = key

@@ -15,12 +15,25 @@ struct StandardizeOp: InstanceOperation {
         KeySpec("center_target", .boolean, .defaulted(.bool(true)), doc: "Subtract the training mean of y."),
     ])
 
+    /// The stage's parameters, typed.
+    struct Parameters {
+        var center: Bool, scale: Bool, centerTarget: Bool
+
+        init(_ values: ValueMap) throws(ParameterError) {
+            let p = ParameterReader(values)
+            center = try p.bool("center")
+            scale = try p.bool("scale")
+            centerTarget = try p.bool("center_target")
+        }
+    }
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
+
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         guard let data = inputs["input"]?.first?.data else { preconditionFailure("standardize without data") }
-        let p = instance.parameters
+        let p = try Parameters(instance.parameters)
         do throws(NumericRangeError) {
-            let fitted = try Standardization(fitting: data.train, center: p["center"]!.bool!, scale: p["scale"]!.bool!,
-                                             centerTarget: p["center_target"]!.bool!)
+            let fitted = try Standardization(fitting: data.train, center: p.center, scale: p.scale, centerTarget: p.centerTarget)
             var test: Dataset?
             if let held = data.test { test = try fitted.apply(to: held) }
             return .data(DataArtifact(train: try fitted.apply(to: data.train), test: test))

@@ -9,6 +9,28 @@ struct SplitOp: InstanceOperation {
     let inputs = [InputSlot("input", accepts: .data, doc: "The data to split.")]
     let usesRandomness = true
 
+    /// The stage's parameters, typed.
+    struct Parameters {
+        /// A count (≥ 1) or a fraction (< 1) of the rows, or nil with folds.
+        var test: Double?
+        var folds: Int?
+        var fold: Int?
+
+        init(_ values: ValueMap) throws(ParameterError) {
+            let p = ParameterReader(values)
+            test = try p.optionalNumber("test")
+            folds = try p.optionalInteger("folds")
+            fold = try p.optionalInteger("fold")
+        }
+
+        /// The test rows out of `rows`.
+        func testCount(rows: Int) -> Int {
+            if let folds, folds > 0 { return (rows + folds - 1) / folds }
+            guard let test else { return 0 }
+            return test < 1 ? Dataset.testCount(fraction: test, rows: rows) : Int(test)
+        }
+    }
+
     let schema = Schema([
         KeySpec("test", .either([.integer(min: 1), .number(NumberBounds(min: 0, minInclusive: false, max: 1, maxInclusive: false))],
                                 description: "a test count (an integer ≥ 1) or a fraction in (0, 1)"),
@@ -16,16 +38,21 @@ struct SplitOp: InstanceOperation {
         KeySpec("folds", .integer(min: 2), sweepable: false,
                 doc: "k-fold cross-validation instead: k instances, coordinate `fold` = 0…k−1 testing on fold i."),
         KeySpec("fold", .integer(min: 0), sweepable: false, doc: "Set by `folds`: the fold that is the test set."),
-    ], aliases: ["test_size": "test", "fraction": "test", "k": "folds", "n_splits": "folds"], reads: ["test", "folds"], check: { values in
-        switch (values["test"], values["folds"]) {
-        case (nil, nil): return [("test", "split needs test: (a count or fraction) or folds: k")]
-        case (_?, _?): return [("folds", "give test: or folds:, not both")]
-        default: return []
-        }
-    })
+    ], aliases: ["test_size": "test", "fraction": "test", "k": "folds", "n_splits": "folds"], rules: [
+        Schema.Rule(reads: ["test", "folds"]) { values in
+            guard let p = try? Parameters(values) else { return [] }
+            switch (p.test, p.folds) {
+            case (nil, nil): return [("test", "split needs test: (a count or fraction) or folds: k")]
+            case (_?, _?): return [("folds", "give test: or folds:, not both")]
+            default: return []
+            }
+        },
+    ])
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
 
     func implicitAxes(_ parameters: ValueMap) -> [Sweep.Axis] {
-        guard let folds = parameters["folds"]?.integer else { return [] }
+        guard let folds = (try? Parameters(parameters))?.folds else { return [] }
         return [.folds(count: folds)]
     }
 
@@ -37,22 +64,16 @@ struct SplitOp: InstanceOperation {
         // Folds and the plain split share one shuffle stream per input, so the
         // k folds of one data instance partition it.
         var stream = context.stream(for: instance)
-        let p = instance.parameters
-        if let folds = p["folds"]?.integer {
+        let p = try Parameters(instance.parameters)
+        if let folds = p.folds {
             guard folds <= rows else { throw fail("\(folds) folds of \(rows) rows") }
             // The fold axis comes last (after the stage's own sweep): drop it.
             stream = RandomStream(seed: context.spec.seed).derived("\(instance.stage)/folds/" + instance.coordinates
                 .dropLast().map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ","))
-            let split = data.train.folds(folds, stream: stream)[p["fold"]?.integer ?? 0]
+            let split = data.train.folds(folds, stream: stream)[p.fold ?? 0]
             return .data(DataArtifact(train: split.train, test: split.test))
         }
-        let count: Int
-        let test = p["test"]!.number!
-        if test < 1 {
-            count = Dataset.testCount(fraction: test, rows: rows)
-        } else {
-            count = Int(test)
-        }
+        let count = p.testCount(rows: rows)
         guard count >= 1, count < rows else {
             throw fail("a test set of \(count) rows leaves \(rows - count) of \(rows) for training; at least one of each is needed")
         }
@@ -63,17 +84,8 @@ struct SplitOp: InstanceOperation {
 
 extension SplitOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
-        guard let input else { return nil }
-        let rows = input.trainRows
-        let p = instance.parameters
-        let test: Int
-        if let folds = p["folds"]?.integer, folds > 0 {
-            test = (rows + folds - 1) / folds
-        } else if let fraction = p["test"]?.number, fraction < 1 {
-            test = Dataset.testCount(fraction: fraction, rows: rows)
-        } else {
-            test = min(rows, p["test"]?.integer ?? 0)
-        }
-        return DataShape(trainRows: rows - test, testRows: test, features: input.features)
+        guard let input, let p = try? Parameters(instance.parameters) else { return nil }
+        let test = min(input.trainRows, p.testCount(rows: input.trainRows))
+        return DataShape(trainRows: input.trainRows - test, testRows: test, features: input.features)
     }
 }

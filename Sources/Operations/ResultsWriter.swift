@@ -14,7 +14,7 @@ import ResultsFormat
 /// into place (`DurableFile`): readers never see a half-written file, and a
 /// failure leaves the previous results as they were.
 struct ResultsWriter {
-    let gatherer: PointGatherer
+    let gatherer: any GatheredPoints
     let instance: KeyedInstance
     let spec: PipelineSpec
     let locking: FileLocking
@@ -25,21 +25,14 @@ struct ResultsWriter {
         try DurableFile.replace(target, write: { temporary in
             try File.withNew(temporary, locking: locking) { try writeFile($0) }
         }, verify: { temporary in
-            try ResultsFileWriter.verify(temporary, points: gatherer.points.count, locking: locking)
+            try ResultsFileWriter.verify(temporary, points: gatherer.count, locking: locking)
         })
     }
 
     private func writeFile(_ file: File) throws {
-        let shared = gatherer.sharedDataKey != nil && gatherer.uniformFeatures != nil
-        let anyTruth = gatherer.batchKeys.contains { gatherer.headers[$0]!.hasTruth }
-        let references = gatherer.referenceNames.map { name -> (name: String, sharing: ResultsShape.Sharing) in
-            let fixedEverywhere = gatherer.batchKeys.allSatisfy { gatherer.headers[$0]!.fixedReferences.contains(name) }
-            return (name, fixedEverywhere && shared ? .shared : .perPoint)
-        }
-        let shape = ResultsShape(points: gatherer.points.count, features: gatherer.uniformFeatures,
+        let shape = ResultsShape(points: gatherer.count, features: gatherer.uniformFeatures,
                                  steps: includeTrajectories ? gatherer.recordedSteps : [], metrics: gatherer.metricNames,
-                                 weights: includeWeights, truth: anyTruth ? (shared ? .shared : .perPoint) : nil,
-                                 references: references)
+                                 weights: includeWeights, truth: gatherer.truth, references: gatherer.references)
         let writer = try ResultsFileWriter(file: file, shape: shape, provenance: provenance)
         let (table, roles) = try gatherer.summary { record, rows in
             for (output, row) in rows {

@@ -10,7 +10,7 @@ struct ReferenceOp: InstanceOperation {
     let inputs = [InputSlot("input", accepts: .data, doc: "The data to solve on.")]
 
     let schema = Schema([
-        KeySpec("solutions", .list(.choice(["min_l2", "min_l1", "ridge", "q_alpha", "min_l2_init"]), minCount: 1), .required,
+        KeySpec("solutions", .list(.choice(of: ReferenceSolution.self), minCount: 1), .required,
                 sweepable: false,
                 doc: "Which: min_l2 (X⁺y), min_l1 (min ‖w‖₁ s.t. Xw = y), ridge, q_alpha, min_l2_init (w₀ + X⁺(y − Xw₀) from each fit point's initial w₀)."),
         KeySpec("lambda", .either([.number(.nonNegative), .choice(["match"])], description: "a number ≥ 0 or match"),
@@ -19,22 +19,41 @@ struct ReferenceOp: InstanceOperation {
                 .defaulted(.string("match")), doc: "q_alpha's α; match: the init_scale of each fit point compared with it."),
     ])
 
+    /// The stage's parameters, typed.
+    struct Parameters {
+        var solutions: [ReferenceSolution]
+        /// ridge's λ, or nil: each fit point's own l2.
+        var lambda: Double?
+        /// q_alpha's α, or nil: each fit point's own init_scale.
+        var alpha: Double?
+
+        init(_ values: ValueMap) throws(ParameterError) {
+            let p = ParameterReader(values)
+            solutions = try p.choices("solutions", as: ReferenceSolution.self)
+            lambda = values["lambda"]?.string == "match" ? nil : try p.number("lambda")
+            alpha = values["alpha"]?.string == "match" ? nil : try p.number("alpha")
+        }
+    }
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
+
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         guard let data = inputs["input"]?.first?.data else { preconditionFailure("reference without data") }
         let x = data.train.x, y = data.train.y
-        let p = instance.parameters
+        let p = try Parameters(instance.parameters)
         var fixed: [(name: String, weights: [Double])] = []
         var matched: [MatchedReference] = []
         do {
-            for name in p["solutions"]!.list!.compactMap(\.string) {
-                switch name {
-                case "min_l2": fixed.append((name, try MinimumNorm.solve(x, y)))
-                case "min_l1": fixed.append((name, try BasisPursuit.solve(x, y)))
-                case "min_l2_init": matched.append(.minL2FromInit)
-                case "ridge":
-                    if let lambda = p["lambda"]?.number { fixed.append((name, try Ridge.solve(x, y, lambda: lambda))) } else { matched.append(.ridge) }
-                default:
-                    if let alpha = p["alpha"]?.number { fixed.append((name, try QAlpha.solve(x, y, alpha: alpha))) } else { matched.append(.qAlpha) }
+            for solution in p.solutions {
+                let name = solution.rawValue
+                switch solution {
+                case .minL2: fixed.append((name, try MinimumNorm.solve(x, y)))
+                case .minL1: fixed.append((name, try BasisPursuit.solve(x, y)))
+                case .minL2Init: matched.append(.minL2FromInit)
+                case .ridge:
+                    if let lambda = p.lambda { fixed.append((name, try Ridge.solve(x, y, lambda: lambda))) } else { matched.append(.ridge) }
+                case .qAlpha:
+                    if let alpha = p.alpha { fixed.append((name, try QAlpha.solve(x, y, alpha: alpha))) } else { matched.append(.qAlpha) }
                 }
             }
         } catch {

@@ -10,9 +10,53 @@ struct LoadOp: InstanceOperation {
     let output = ArtifactKind.data
     let inputs: [InputSlot] = []
 
+    /// How a data file is read.
+    enum Format: String, CaseIterable {
+        /// By the file's extension.
+        case auto, csv, hdf5
+
+        /// The format a path's extension says, or nil.
+        static func of(_ path: String) -> Format? {
+            let lower = path.lowercased()
+            if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") { return .csv }
+            if [".h5", ".hdf5", ".he5", ".hdf"].contains(where: { lower.hasSuffix($0) }) { return .hdf5 }
+            return nil
+        }
+
+        /// This format for `path`, with auto resolved (nil: the extension says nothing).
+        func resolved(for path: String) -> Format? { self == .auto ? Format.of(path) : self }
+    }
+
+    /// The stage's parameters, typed.
+    struct Parameters {
+        var path: String
+        var format: Format
+        var target: String?
+        var features: [String]?
+        var x: String, y: String
+        var names: String?
+        var dropNonFinite: Bool
+        var test: (path: String, x: String, y: String)?
+
+        init(_ values: ValueMap) throws(ParameterError) {
+            let p = ParameterReader(values)
+            path = try p.string("path")
+            format = try p.choice("format", as: Format.self)
+            target = try p.optionalString("target")
+            features = try p.optionalStrings("features")
+            x = try p.string("x")
+            y = try p.string("y")
+            names = try p.optionalString("names")
+            dropNonFinite = try p.bool("drop_nonfinite")
+            if let testPath = try p.optionalString("test.path") {
+                test = (testPath, try p.string("test.x"), try p.string("test.y"))
+            }
+        }
+    }
+
     let schema = Schema([
         KeySpec("path", .file(.input), .required, doc: "The data file, relative to the pipeline file."),
-        KeySpec("format", .choice(["auto", "csv", "hdf5"]), .defaulted(.string("auto")),
+        KeySpec("format", .choice(of: Format.self), .defaulted(.string(Format.auto.rawValue)),
                 doc: "auto: by extension (.csv; .h5, .hdf5)."),
         KeySpec("target", .string, doc: "CSV: the column of y (required for CSV)."),
         KeySpec("features", .list(.string, minCount: 1), doc: "CSV: the columns of X, in order (default: every other column)."),
@@ -26,44 +70,33 @@ struct LoadOp: InstanceOperation {
             KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X."),
             KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y."),
         ])), doc: "A predefined test set in the same format (then no split is needed)."),
-    ], aliases: ["file": "path", "label": "target", "y_column": "target", "columns": "features"], reads: ["path", "test.path", "format", "target"], check: { values in
-        var problems: [(key: String, message: String)] = []
-        for (key, path) in [("path", values["path"]?.string), ("test.path", values[path: "test.path"]?.string)] {
-            guard let path else { continue }
-            if values["format"]?.string == "auto", LoadOp.format(of: path) == nil {
-                problems.append((key, "cannot tell the format of '\(path)' from its extension; set format: csv or hdf5"))
+    ], aliases: ["file": "path", "label": "target", "y_column": "target", "columns": "features"], rules: [
+        Schema.Rule(reads: ["path", "test.path", "format"]) { values in
+            guard let p = try? Parameters(values) else { return [] }
+            return [("path", p.path), ("test.path", p.test?.path)].compactMap { key, path in
+                guard let path, p.format.resolved(for: path) == nil else { return nil }
+                return (key, "cannot tell the format of '\(path)' from its extension; set format: csv or hdf5")
             }
-        }
-        if let path = values["path"]?.string, LoadOp.resolvedFormat(values, path) == "csv", values["target"] == nil {
-            problems.append(("path", "a CSV file needs target: (the column of y)"))
-        }
-        return problems
-    })
+        },
+        Schema.Rule(reads: ["path", "format", "target"]) { values in
+            guard let p = try? Parameters(values), p.format.resolved(for: p.path) == .csv, p.target == nil else { return [] }
+            return [("path", "a CSV file needs target: (the column of y)")]
+        },
+    ])
 
-    static func format(of path: String) -> String? {
-        let lower = path.lowercased()
-        if lower.hasSuffix(".csv") || lower.hasSuffix(".txt") { return "csv" }
-        if [".h5", ".hdf5", ".he5", ".hdf"].contains(where: { lower.hasSuffix($0) }) { return "hdf5" }
-        return nil
-    }
-
-    static func resolvedFormat(_ values: ValueMap, _ path: String) -> String? {
-        let format = values["format"]?.string ?? "auto"
-        return format == "auto" ? LoadOp.format(of: path) : format
-    }
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
 
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
-        let p = instance.parameters
+        let p = try Parameters(instance.parameters)
         func read(path: String, x: String, y: String) throws -> Dataset {
             let resolved = context.spec.resolve(path)
             let (data, _): (Dataset, LoadReport)
-            if LoadOp.resolvedFormat(p, path) == "csv" {
-                (data, _) = try Dataset.loadCSV(path: resolved, target: p["target"]?.string ?? "y",
-                                                features: p["features"]?.list?.compactMap(\.string),
-                                                dropNonFinite: p["drop_nonfinite"]?.bool ?? false)
+            if p.format.resolved(for: path) == .csv {
+                (data, _) = try Dataset.loadCSV(path: resolved, target: p.target ?? "y", features: p.features,
+                                                dropNonFinite: p.dropNonFinite)
             } else {
-                (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p["names"]?.string,
-                                                 dropNonFinite: p["drop_nonfinite"]?.bool ?? false, locking: context.locking)
+                (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p.names,
+                                                 dropNonFinite: p.dropNonFinite, locking: context.locking)
             }
             // The bytes read must be those whose digest is in the content key.
             do {
@@ -73,12 +106,12 @@ struct LoadOp: InstanceOperation {
             }
             return data
         }
-        let train = try read(path: p["path"]!.string!, x: p["x"]!.string!, y: p["y"]!.string!)
+        let train = try read(path: p.path, x: p.x, y: p.y)
         var test: Dataset?
-        if let testPath = p[path: "test.path"]?.string {
-            let data = try read(path: testPath, x: p[path: "test.x"]?.string ?? "/X", y: p[path: "test.y"]?.string ?? "/y")
+        if let held = p.test {
+            let data = try read(path: held.path, x: held.x, y: held.y)
             guard data.features == train.features else {
-                throw DataError(file: context.spec.resolve(testPath),
+                throw DataError(file: context.spec.resolve(held.path),
                                 message: "the test set has \(data.features) features, the training set \(train.features)")
             }
             test = data
@@ -91,29 +124,23 @@ extension LoadOp: DataShaping {
     /// From the file's header: HDF5 dataset shapes, or a CSV file's line count
     /// and header (an upper bound: quoted line breaks count as rows).
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
-        let p = instance.parameters
+        guard let p = try? Parameters(instance.parameters) else { return nil }
         func rowsAndFeatures(path: String, x: String) -> (Int, Int)? {
             let resolved = spec.resolve(path)
-            if LoadOp.resolvedFormat(p, path) == "csv" {
+            if p.format.resolved(for: path) == .csv {
                 guard let bytes = try? DurableFile.readAll(resolved) else { return nil }
                 let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
                 guard let header = lines.first else { return nil }
                 let columns = header.split(separator: 0x2C, omittingEmptySubsequences: false).count
-                let features = p["features"]?.list?.count ?? max(columns - 1, 1)
-                return (lines.count - 1, features)
+                return (lines.count - 1, p.features?.count ?? max(columns - 1, 1))
             }
             guard let file = try? File.open(resolved, locking: .off) else { return nil }
             defer { try? file.close() }
             guard let shape = try? file.openDataset(x).shape, let rows = shape.first else { return nil }
             return (rows, shape.count == 2 ? shape[1] : 1)
         }
-        guard let path = p["path"]?.string, let (rows, features) = rowsAndFeatures(path: path, x: p["x"]?.string ?? "/X") else {
-            return nil
-        }
-        var test = 0
-        if let testPath = p[path: "test.path"]?.string {
-            test = rowsAndFeatures(path: testPath, x: p[path: "test.x"]?.string ?? "/X")?.0 ?? 0
-        }
+        guard let (rows, features) = rowsAndFeatures(path: p.path, x: p.x) else { return nil }
+        let test = p.test.flatMap { rowsAndFeatures(path: $0.path, x: $0.x)?.0 } ?? 0
         return DataShape(trainRows: rows, testRows: test, features: features)
     }
 }

@@ -31,8 +31,8 @@ public enum Artifact: Sendable {
     case data(DataArtifact)
     case references(ReferenceArtifact)
 
-    var data: DataArtifact? { if case .data(let d) = self { return d } else { return nil } }
-    var references: ReferenceArtifact? { if case .references(let r) = self { return r } else { return nil } }
+    public var data: DataArtifact? { if case .data(let d) = self { return d } else { return nil } }
+    public var references: ReferenceArtifact? { if case .references(let r) = self { return r } else { return nil } }
 }
 
 /// What an instance's execution may use besides its inputs.
@@ -41,9 +41,17 @@ public struct ExecutionContext: Sendable {
     public var locking: FileLockingMode
     /// The digests the content keys were computed from; ops that read files
     /// check after reading that the files still match them.
-    public var inputFiles: InputFiles
+    public var inputFiles: any InputVerifying
     /// Set when the run is interrupted; long computations poll it.
     public var cancelled: @Sendable () -> Bool
+
+    public init(spec: PipelineSpec, locking: FileLockingMode, inputFiles: any InputVerifying,
+                cancelled: @escaping @Sendable () -> Bool) {
+        self.spec = spec
+        self.locking = locking
+        self.inputFiles = inputFiles
+        self.cancelled = cancelled
+    }
 
     /// The random stream of an instance: seed, stage id and coordinates (DESIGN §5).
     public func stream(for instance: StageInstance) -> RandomStream {
@@ -54,8 +62,14 @@ public struct ExecutionContext: Sendable {
 /// The HDF5 locking mode, re-exported so the CLI can pass it without importing HDF5 names.
 public typealias FileLockingMode = HDF5.FileLocking
 
+/// What an op that reads a file checks after reading it: that the file still
+/// has the content its digest (in the content key) was taken from.
+public protocol InputVerifying: Sendable {
+    func verifyUnchanged(_ path: String) throws
+}
+
 /// An op whose instances run one at a time and produce an artifact.
-protocol InstanceOperation: Operation {
+public protocol InstanceOperation: Operation {
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact
 }
 
@@ -67,6 +81,12 @@ public struct StageFailure: Error, CustomStringConvertible, Sendable {
     public var isInputError: Bool
 
     public var description: String { "\(identity): \(message)" }
+
+    public init(identity: String, message: String, isInputError: Bool) {
+        self.identity = identity
+        self.message = message
+        self.isInputError = isInputError
+    }
 }
 
 import HDF5

@@ -1,69 +1,43 @@
 import HDF5
+import Operations
 
-/// One trained fit batch as the cache keeps it: every point's final weights,
-/// metrics and trajectory, and what the results file needs beside them (the
-/// truth, the references, the feature names). Written in one file, renamed into
-/// place whole: a batch is cached completely or not at all.
-struct FitBatchRecord {
-    var stage: String
-    /// The data instance the batch trained on (the results file's truth source).
-    var dataKey: String
-    var pointKeys: [String]
-    var metricNames: [String]
-    var featureNames: [String]
-    var recordedSteps: [Int]
-    /// Per point.
-    var weights: [[Double]]
-    var metrics: [[Double]]
-    var status: [String]
-    var stop: [String]
-    var steps: [Double]
-    var learningRates: [Double]
-    var seconds: [Double]
-    /// Per metric, per point: values at `recordedSteps`.
-    var trajectories: [[[Double]]]
-    var truth: [Double]?
-    var fixedReferences: [(name: String, weights: [Double])]
-    /// Per reference, per point.
-    var matchedReferences: [(name: String, weights: [[Double]])]
-
-    var count: Int { pointKeys.count }
-    var features: Int { featureNames.count }
-
-    func save(to path: String, cache: Cache) throws {
-        try cache.writeHDF5Entry(to: path) { file in
-            try file.setAttribute("stage", stage)
-            try file.setAttribute("data_key", dataKey)
-            try file.setAttribute("metric_names", metricNames)
-            try file.setAttribute("feature_names", featureNames)
-            try file.writeStrings("points", pointKeys)
-            let k = count, d = features
-            try file.write("weights", weights.flatMap { $0 }, shape: [k, d])
-            try file.write("metrics", metrics.flatMap { $0 }, shape: [k, metricNames.count])
-            try file.writeStrings("status", status)
-            try file.writeStrings("stop", stop)
-            try file.write("steps", steps)
-            try file.write("lr", learningRates)
-            try file.write("seconds", seconds)
-            try file.write("recorded", recordedSteps.map { Int64($0) })
-            if !recordedSteps.isEmpty {
+/// Trained batches in the cache, one HDF5 file each (`batches/ab/<key>.h5`),
+/// written whole: a batch is cached completely or not at all.
+extension Cache {
+    func save(_ batch: TrainedBatch, to path: String) throws {
+        try writeHDF5Entry(to: path) { file in
+            try file.setAttribute("stage", batch.stage)
+            try file.setAttribute("data_key", batch.dataKey)
+            try file.setAttribute("metric_names", batch.metricNames)
+            try file.setAttribute("feature_names", batch.featureNames)
+            try file.writeStrings("points", batch.pointKeys)
+            let k = batch.count, d = batch.features
+            try file.write("weights", batch.weights.flatMap { $0 }, shape: [k, d])
+            try file.write("metrics", batch.metrics.flatMap { $0 }, shape: [k, batch.metricNames.count])
+            try file.writeStrings("status", batch.status)
+            try file.writeStrings("stop", batch.stop)
+            try file.write("steps", batch.steps)
+            try file.write("lr", batch.learningRates)
+            try file.write("seconds", batch.seconds)
+            try file.write("recorded", batch.recordedSteps.map { Int64($0) })
+            if !batch.recordedSteps.isEmpty {
                 let group = try file.createGroup("trajectories")
-                for (index, name) in metricNames.enumerated() {
-                    try group.write(name, trajectories[index].flatMap { $0 }, shape: [k, recordedSteps.count])
+                for (index, name) in batch.metricNames.enumerated() {
+                    try group.write(name, batch.trajectories[index].flatMap { $0 }, shape: [k, batch.recordedSteps.count])
                 }
             }
-            if let truth { try file.write("truth", truth) }
+            if let truth = batch.truth { try file.write("truth", truth) }
             let references = try file.createGroup("references")
-            for (name, weights) in fixedReferences { try references.write(name, weights) }
+            for (name, weights) in batch.fixedReferences { try references.write(name, weights) }
             let matched = try file.createGroup("matched")
-            for (name, weights) in matchedReferences { try matched.write(name, weights.flatMap { $0 }, shape: [k, d]) }
+            for (name, weights) in batch.matchedReferences { try matched.write(name, weights.flatMap { $0 }, shape: [k, d]) }
         }
     }
 
     /// The batch at `path`; nil when there is none. Every array is checked
     /// against the shapes the header promises.
-    static func load(from path: String, cache: Cache) throws -> FitBatchRecord? {
-        try cache.readHDF5Entry(path, what: "a fit batch") { file in
+    func loadBatch(from path: String) throws -> TrainedBatch? {
+        try readHDF5Entry(path, what: "a fit batch") { file in
             func strings(_ name: String) throws -> [String] {
                 guard case .strings(let list) = try file.attribute(name) else { throw CacheError(message: "\(name) is not a list") }
                 return list
@@ -101,7 +75,7 @@ struct FitBatchRecord {
             guard truth == nil || truth!.count == d, fixed.allSatisfy({ $0.weights.count == d }) else {
                 throw CacheError(message: "a truth or reference of the wrong length")
             }
-            return FitBatchRecord(
+            return TrainedBatch(
                 stage: try file.attribute("stage").stringValue ?? "", dataKey: try file.attribute("data_key").stringValue ?? "",
                 pointKeys: points, metricNames: metricNames, featureNames: featureNames, recordedSteps: recorded,
                 weights: try rows(try file.openDataset("weights").readDoubles(), d, "weights"),

@@ -15,35 +15,47 @@ struct SynthesizeOp: InstanceOperation {
         KeySpec("rho", .number(NumberBounds(min: -1, minInclusive: false, max: 1, maxInclusive: false)), .defaulted(.number(0)),
                 doc: "AR(1) correlation between neighbouring features; 0 is an isotropic design."),
         KeySpec("truth", .record(Schema([
-            KeySpec("kind", .choice(["sparse", "dense"]), .defaulted(.string("sparse")), doc: "A sparse or a dense w*."),
+            KeySpec("kind", .choice(of: TruthKind.self), .defaulted(.string(TruthKind.sparse.rawValue)), doc: "A sparse or a dense w*."),
             KeySpec("k", .integer(min: 0), .defaulted(.number(5)), doc: "Nonzeros of a sparse w*, at random positions."),
             KeySpec("value", .number(), .defaulted(.number(1)), doc: "The value of each nonzero."),
-            KeySpec("signs", .choice(["fixed", "random"]), .defaulted(.string("fixed")),
+            KeySpec("signs", .choice(of: Signs.self), .defaulted(.string(Signs.fixed.rawValue)),
                     doc: "fixed: every nonzero is value; random: ±value."),
             KeySpec("norm", .number(.nonNegative), .defaulted(.number(1)), doc: "‖w*‖₂ of a dense w*."),
         ])), doc: "The ground truth w*."),
         KeySpec("noise", .number(.nonNegative), .defaulted(.number(0)), doc: "σ, the standard deviation of the label noise."),
-        KeySpec("labels", .choice(["real", "sign"]), .defaulted(.string("real")),
+        KeySpec("labels", .choice(of: Labels.self), .defaulted(.string(Labels.real.rawValue)),
                 doc: "real: y = X·w* + σε; sign: the signs ±1 of that, for the logistic loss."),
     ], aliases: [
         "samples": "n", "rows": "n", "n_samples": "n", "features": "d", "dim": "d", "p": "d", "n_features": "d",
         "sigma": "noise", "correlation": "rho",
-    ], reads: ["d", "truth.k"], check: { values in
-        guard let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
-        return [("truth.k", "truth.k = \(k) exceeds d = \(d)")]
-    })
+    ], rules: [
+        Schema.Rule(reads: ["d", "truth.k"]) { values in
+            guard let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
+            return [("truth.k", "truth.k = \(k) exceeds d = \(d)")]
+        },
+    ])
 
-    static func spec(_ p: ValueMap) -> SynthesisSpec {
-        let truth: SynthesisSpec.Truth = p[path: "truth.kind"]?.string == "dense"
-            ? .dense(norm: p[path: "truth.norm"]!.number!)
-            : .sparse(k: p[path: "truth.k"]!.integer!, value: p[path: "truth.value"]!.number!,
-                      randomSigns: p[path: "truth.signs"]?.string == "random")
-        return SynthesisSpec(rows: p["n"]!.integer!, features: p["d"]!.integer!, correlation: p["rho"]!.number!,
-                             truth: truth, noise: p["noise"]!.number!, signLabels: p["labels"]?.string == "sign")
+    enum TruthKind: String, CaseIterable { case sparse, dense }
+    enum Signs: String, CaseIterable { case fixed, random }
+    enum Labels: String, CaseIterable { case real, sign }
+
+    /// What the stage draws, from its typed parameters.
+    static func spec(_ values: ValueMap) throws(ParameterError) -> SynthesisSpec {
+        let p = ParameterReader(values)
+        let truth: SynthesisSpec.Truth
+        switch try p.choice("truth.kind", as: TruthKind.self) {
+        case .dense: truth = .dense(norm: try p.number("truth.norm"))
+        case .sparse: truth = .sparse(k: try p.integer("truth.k"), value: try p.number("truth.value"),
+                                      randomSigns: try p.choice("truth.signs", as: Signs.self) == .random)
+        }
+        return SynthesisSpec(rows: try p.integer("n"), features: try p.integer("d"), correlation: try p.number("rho"),
+                             truth: truth, noise: try p.number("noise"), signLabels: try p.choice("labels", as: Labels.self) == .sign)
     }
 
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try SynthesizeOp.spec(parameters) }
+
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
-        let spec = SynthesizeOp.spec(instance.parameters)
+        let spec = try SynthesizeOp.spec(instance.parameters)
         if let problem = spec.problems.first {
             throw StageFailure(identity: instance.identity, message: problem, isInputError: true)
         }
@@ -58,7 +70,7 @@ struct SynthesizeOp: InstanceOperation {
 
 extension SynthesizeOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
-        guard let n = instance.parameters["n"]?.integer, let d = instance.parameters["d"]?.integer else { return nil }
-        return DataShape(trainRows: n, testRows: 0, features: d)
+        guard let spec = try? SynthesizeOp.spec(instance.parameters) else { return nil }
+        return DataShape(trainRows: spec.rows, testRows: 0, features: spec.features)
     }
 }

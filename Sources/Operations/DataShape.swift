@@ -1,0 +1,24 @@
+import Pipeline
+
+/// What a data instance holds: training and test rows of `features` columns.
+public struct DataShape: Sendable, Equatable {
+    public var trainRows: Int
+    public var testRows: Int
+    public var features: Int
+
+    public init(trainRows: Int, testRows: Int, features: Int) {
+        self.trainRows = trainRows
+        self.testRows = testRows
+        self.features = features
+    }
+
+    public var rows: Int { trainRows + testRows }
+    /// X and y, as doubles.
+    public var bytes: Double { 8 * Double(rows) * Double(features + 1) }
+}
+
+/// A data op that can say what shape its output will have without computing it.
+public protocol DataShaping {
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape?
+}
+

@@ -1,0 +1,141 @@
+import Datasets
+import Learning
+import Pipeline
+
+/// `fit`: gradient descent on one parameterization, one instance per point,
+/// trained in batches.
+struct FitOp: Operation {
+    let name = "fit"
+    let summary = "Trains a model (linear, squared u∘u, diagonal u^D − v^D) by GD or SGD with explicit penalties; points sharing data train together in batches."
+    let output = ArtifactKind.fits
+    let inputs = [
+        InputSlot("input", accepts: .data, doc: "The data to train on (test rows, when split, give test metrics)."),
+        InputSlot("compare", accepts: .references, required: false, multiple: true,
+                  doc: "Reference stages: a dist_<name> metric per reference, per record and final."),
+    ]
+    let usesRandomness = true
+
+    let schema = Schema([
+        KeySpec("model", .choice(of: ModelFamily.self), .defaulted(.string(ModelFamily.linear.rawValue)),
+                doc: "linear: w; squared: w = u∘u; diagonal: w = u^D − v^D."),
+        KeySpec("depth", .integer(min: 2, max: 32), .defaulted(.number(2)), doc: "D of the diagonal model."),
+        KeySpec("loss", .choice(of: LossKind.self), .defaulted(.string(LossKind.squared.rawValue)),
+                doc: "squared: 1/(2n)‖Xw − y‖²; logistic: mean log(1 + exp(−y·x·w)), labels ±1."),
+        KeySpec("init_scale", .number(.nonNegative),
+                doc: "α: parameters start at α (constant) or α·|z| (gaussian); default 0 for linear, 1 otherwise."),
+        KeySpec("init", .choice(of: InitShape.self), .defaulted(.string(InitShape.constant.rawValue)),
+                doc: "constant, or gaussian draws from the point's random stream."),
+        KeySpec("l2", .either([.number(.nonNegative), .choice(["oracle"])], description: "a number ≥ 0 or oracle"),
+                .defaulted(.number(0)),
+                doc: "λ of λ/2·‖w‖²; oracle: σ²·d/(n·‖w*‖²), the optimal ridge penalty for an isotropic synthetic design (Dobriban & Wager 2018)."),
+        KeySpec("weight_decay", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ/2·‖θ‖² on the parameters."),
+        KeySpec("l1", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ·‖w‖₁, by a proximal step (linear only)."),
+        KeySpec("optimizer", .record(Schema([
+            KeySpec("method", .choice(of: OptimizerKind.self), .defaulted(.string(OptimizerKind.gd.rawValue)),
+                    doc: "Full-batch GD, minibatch SGD, or exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0)."),
+            KeySpec("lr", .either([.number(.positive), .choice(["auto"])], description: "a number > 0 or auto"),
+                    .defaulted(.string("auto")), doc: "The step size, or auto (see the README for the rule)."),
+            KeySpec("lr_scale", .number(.positive), .defaulted(.number(1)), doc: "The multiple of the automatic step."),
+            KeySpec("batch_size", .integer(min: 1), .defaulted(.number(32)), doc: "SGD's minibatch size."),
+            KeySpec("steps", .integer(min: 0), .defaulted(.number(1000)), doc: "The most updates."),
+            KeySpec("tol", .number(.nonNegative), doc: "Stop when the training objective is at most this."),
+            KeySpec("rtol", .number(.nonNegative), doc: "Stop when the objective changes by at most this, relatively, in a step."),
+            KeySpec("residual_tol", .number(.nonNegative), doc: "Stop when ‖Xw − y‖/‖y‖ is at most this (squared loss)."),
+            KeySpec("divergence", .number(NumberBounds(min: 1, minInclusive: false)), .defaulted(.number(1e10)),
+                    doc: "Diverged when the loss exceeds this multiple of its initial value (or is NaN or infinite)."),
+        ])), doc: "How to train."),
+        KeySpec("record", .record(Schema([
+            KeySpec("every", .integer(min: 0), doc: "Record the metrics every this many steps (0: never; default steps/100)."),
+        ])), doc: "The trajectory."),
+    ], aliases: [
+        "lambda": "l2", "lamda": "l2", "lam": "l2", "ridge": "l2", "reg": "l2", "penalty": "l2", "alpha": "init_scale",
+        "wd": "weight_decay", "decay": "weight_decay", "lasso": "l1", "scale": "init_scale",
+        "learning_rate": "optimizer.lr", "epochs": "optimizer.steps", "iterations": "optimizer.steps",
+        "iters": "optimizer.steps", "max_iter": "optimizer.steps", "parameterization": "model",
+    ], rules: FitOp.rules)
+
+    /// The pipeline key of each field the fit rules read.
+    static let keyOfField: [FitSpec.Field: String] = [
+        .model: "model", .depth: "depth", .loss: "loss", .initScale: "init_scale", .initShape: "init", .l2: "l2",
+        .weightDecay: "weight_decay", .l1: "l1", .method: "optimizer.method", .batchSize: "optimizer.batch_size",
+        .learningRate: "optimizer.lr", .steps: "optimizer.steps", .recordEvery: "record.every",
+    ]
+
+    /// `FitSpec.rules` — the one validator of fits — as the schema's rules:
+    /// each reads its fields' keys (`optimizer.lr_scale` with the step size)
+    /// and points at the key of its first field.
+    static let rules: [Schema.Rule] = FitSpec.rules.map { rule in
+        var reads = rule.fields.compactMap { keyOfField[$0] }
+        if rule.fields.contains(.learningRate) { reads.append("optimizer.lr_scale") }
+        if rule.fields.contains(.recordEvery) || rule.fields.contains(.steps) { reads += ["optimizer.steps", "record.every"] }
+        let key = keyOfField[rule.fields[0]]!
+        return Schema.Rule(reads: reads) { values in
+            guard let spec = try? FitParameters(values).fitSpec(), let message = rule.problem(spec) else { return [] }
+            return [(key, message)]
+        }
+    }
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try FitParameters(parameters) }
+}
+
+/// The keys that can change a point's batch structure (`FitSpec.BatchKey`):
+/// only sweeps over these split a sweep into several groups of batches.
+public let fitBatchingKeys: Set<String> = [
+    "model", "depth", "loss", "optimizer.method", "optimizer.batch_size", "record.every", "optimizer.steps",
+]
+
+/// A fit stage's parameters, typed: decoded once from the validated values.
+public struct FitParameters: Sendable {
+    public var model: ModelKind
+    public var loss: LossKind
+    /// α; nil: 0 for the linear model, 1 otherwise.
+    public var initScale: Double?
+    public var initShape: InitShape
+    /// λ of λ/2·‖w‖², or nil for `oracle` (resolved with the data).
+    public var l2: Double?
+    public var weightDecay: Double
+    public var l1: Double
+    public var method: OptimizerMethod
+    public var learningRate: LearningRate
+    public var stopping: Stopping
+    /// nil: steps/100 (at least 1); exact fits record nothing.
+    public var recordEvery: Int?
+
+    public init(_ values: ValueMap) throws(ParameterError) {
+        let p = ParameterReader(values)
+        model = try p.choice("model", as: ModelFamily.self).kind(depth: try p.integer("depth"))
+        loss = try p.choice("loss", as: LossKind.self)
+        initScale = try p.optionalNumber("init_scale")
+        initShape = try p.choice("init", as: InitShape.self)
+        // A number, or the word oracle.
+        l2 = values["l2"]?.string == "oracle" ? nil : try p.number("l2")
+        weightDecay = try p.number("weight_decay")
+        l1 = try p.number("l1")
+        method = try p.choice("optimizer.method", as: OptimizerKind.self).method(batchSize: try p.integer("optimizer.batch_size"))
+        // A number, or the word auto.
+        if values[path: "optimizer.lr"]?.string == "auto" {
+            learningRate = .auto(scale: try p.number("optimizer.lr_scale"))
+        } else {
+            learningRate = .fixed(try p.number("optimizer.lr"))
+        }
+        stopping = Stopping(steps: try p.integer("optimizer.steps"), tol: try p.optionalNumber("optimizer.tol"),
+                            rtol: try p.optionalNumber("optimizer.rtol"), residualTol: try p.optionalNumber("optimizer.residual_tol"),
+                            divergenceFactor: try p.number("optimizer.divergence"))
+        recordEvery = try p.optionalInteger("record.every")
+    }
+
+    /// The learning engine's spec of the point; `l2: oracle` reads as
+    /// `oracleL2` (0 where the data is not at hand: batching, validation).
+    public func fitSpec(oracleL2: Double = 0) -> FitSpec {
+        FitSpec(model: model, loss: loss, initScale: initScale ?? (model == .linear ? 0 : 1), initShape: initShape,
+                penalty: Penalty(l2: l2 ?? oracleL2, weightDecay: weightDecay, l1: l1), method: method,
+                learningRate: learningRate, stopping: stopping,
+                recordEvery: method == .exact ? 0 : recordEvery ?? max(1, stopping.steps / 100))
+    }
+
+    /// The spec of the point to train on `data`, with `l2: oracle` resolved
+    /// (`Ridge.oracleLambda`).
+    public func fitSpec(data: DataArtifact) throws -> FitSpec {
+        fitSpec(oracleL2: l2 == nil ? try Ridge.oracleLambda(for: data.train) : 0)
+    }
+}
