@@ -23,8 +23,8 @@ public enum FileLocking: String, Sendable, CaseIterable {
 extension FileLocking {
     /// The mode `HDF5_USE_FILE_LOCKING` asks for, when it is set to a value HDF5
     /// understands.
-    static func fromEnvironment() -> FileLocking? {
-        guard let value = ProcessInfo.processInfo.environment["HDF5_USE_FILE_LOCKING"] else { return nil }
+    static func fromEnvironment(_ environment: [String: String]) -> FileLocking? {
+        guard let value = environment["HDF5_USE_FILE_LOCKING"] else { return nil }
         switch value.uppercased() {
         case "FALSE", "0": return .off
         case "TRUE", "1": return .on
@@ -43,9 +43,12 @@ public final class File: Container {
     /// Closing it closes every object still open in it ("strong" close), so a
     /// failed flush shows at `close()` and nothing is left for HDF5 to write
     /// later. Prefer `withNew`, which flushes and closes on every path.
-    public static func create(_ path: String, locking: FileLocking = .auto) throws -> File {
+    /// `environment` is where `HDF5_USE_FILE_LOCKING` is looked up (the
+    /// process's, unless a caller decides for it).
+    public static func create(_ path: String, locking: FileLocking = .auto,
+                              environment: [String: String] = ProcessInfo.processInfo.environment) throws -> File {
         let context = ErrorContext(file: path, object: nil)
-        let fapl = try accessProperties(locking, context)
+        let fapl = try accessProperties(locking, environment, context)
         try Library.call("H5Pset_fclose_degree", context) { H5Pset_fclose_degree(fapl.id, H5F_CLOSE_STRONG) }
         return try create(path, fapl: fapl, context)
     }
@@ -160,7 +163,8 @@ public final class File: Container {
 
     /// Opens an existing file. A missing file and a file that is not HDF5 get
     /// plain messages; a truncated or damaged file gets HDF5's own diagnosis.
-    public static func open(_ path: String, mode: Mode = .readOnly, locking: FileLocking = .auto) throws -> File {
+    public static func open(_ path: String, mode: Mode = .readOnly, locking: FileLocking = .auto,
+                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> File {
         let context = ErrorContext(file: path, object: nil)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -174,7 +178,7 @@ public final class File: Container {
         // fails in H5Fopen with the library's "truncated file" message.
         let isHDF5 = try Library.call("H5Fis_hdf5", context) { H5Fis_hdf5(path) }
         if isHDF5 == 0 { throw context.error("open", "not an HDF5 file (no HDF5 signature)") }
-        let fapl = try accessProperties(locking, context)
+        let fapl = try accessProperties(locking, environment, context)
         let flags = mode == .readOnly ? regime_H5F_ACC_RDONLY() : regime_H5F_ACC_RDWR()
         let id = try Library.call("H5Fopen", context) { H5Fopen(path, flags, fapl.id) }
         return File(id: id, filePath: path, path: "/")
@@ -196,10 +200,11 @@ public final class File: Container {
     override func closeIdentifier() -> herr_t { H5Fclose(id) }
     override var closeFunctionName: String { "H5Fclose" }
 
-    private static func accessProperties(_ locking: FileLocking, _ context: ErrorContext) throws -> Handle {
+    private static func accessProperties(_ locking: FileLocking, _ environment: [String: String],
+                                         _ context: ErrorContext) throws -> Handle {
         let fapl = try Handle.propertyList(regime_H5P_FILE_ACCESS(), context)
         let flags: (use: Bool, ignoreWhenDisabled: Bool)?
-        switch FileLocking.fromEnvironment() ?? locking {
+        switch FileLocking.fromEnvironment(environment) ?? locking {
         case .auto: flags = nil
         case .on: flags = (true, false)
         case .off: flags = (false, false)

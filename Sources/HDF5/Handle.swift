@@ -14,6 +14,7 @@ struct Handle: ~Copyable {
     /// dataspaces, datatypes or property lists (`H5Inmembers` refuses library
     /// types), and every such identifier regime holds is wrapped in a Handle the
     /// moment it is created, so this count is that number.
+    /// Read and written only under `Library.lock`, which serializes every HDF5 call.
     nonisolated(unsafe) private static var live = 0
     package static var liveCount: Int {
         Library.lock.lock()

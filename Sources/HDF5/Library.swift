@@ -9,6 +9,8 @@ import Foundation
 /// both behave the same, and so that a failed call and the error stack it leaves
 /// are read together.
 enum Library {
+    /// Read and written only under `lock` (the HDF5 C library's own state is
+    /// process-wide, so this flag is too).
     nonisolated(unsafe) private static var initialized = false
     static let lock = NSRecursiveLock()
 

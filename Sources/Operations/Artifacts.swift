@@ -2,6 +2,7 @@ import struct Datasets.Dataset
 import Datasets
 import Learning
 import Pipeline
+import enum HDF5.FileLocking
 
 /// What a data stage (load, synthesize, split, standardize) hands downstream:
 /// training rows, and held-out rows once split.
@@ -53,14 +54,14 @@ public struct ExecutionContext: Sendable {
         self.cancelled = cancelled
     }
 
-    /// The random stream of an instance: seed, stage id and coordinates (DESIGN §5).
+    /// The random stream of an instance: seed, stage id and coordinates (docs/architecture.md).
     public func stream(for instance: StageInstance) -> RandomStream {
         RandomStream(seed: spec.seed).derived(instance.streamLabel)
     }
 }
 
 /// The HDF5 locking mode, re-exported so the CLI can pass it without importing HDF5 names.
-public typealias FileLockingMode = HDF5.FileLocking
+public typealias FileLockingMode = FileLocking
 
 /// What an op that reads a file checks after reading it: that the file still
 /// has the content its digest (in the content key) was taken from.
@@ -73,20 +74,40 @@ public protocol InstanceOperation: Operation {
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact
 }
 
-/// A failure of one instance that names the stage instance, for the run summary.
+/// A failure of one unit of a run, typed from where it happened to where the
+/// exit code is chosen: which instance (or batch), whether the input was at
+/// fault (exit 2) or the computation (exit 1), and the underlying error, whose
+/// own description names the user's file and the reason.
 public struct StageFailure: Error, CustomStringConvertible, Sendable {
+    public enum Kind: Sendable, Equatable {
+        /// Bad input data or parameters the data cannot take: exit 2.
+        case input
+        /// A computation that failed (a reference that did not converge, a
+        /// file that could not be written): exit 1.
+        case computation
+    }
+
+    /// "fit batch 3 (4 points, first fit[init_scale=0.01])", or an instance's identity.
     public var identity: String
-    public var message: String
-    /// Whether it is bad input data (exit code 2) rather than a failed computation.
-    public var isInputError: Bool
+    public var kind: Kind
+    public var underlying: any Error & Sendable
 
-    public var description: String { "\(identity): \(message)" }
-
-    public init(identity: String, message: String, isInputError: Bool) {
+    public init(identity: String, kind: Kind, underlying: any Error & Sendable) {
         self.identity = identity
-        self.message = message
-        self.isInputError = isInputError
+        self.kind = kind
+        self.underlying = underlying
+    }
+
+    /// A failure whose cause is a sentence regime wrote itself.
+    public init(identity: String, kind: Kind, message: String) {
+        self.init(identity: identity, kind: kind, underlying: Problem(message))
+    }
+
+    public var description: String { "\(identity): \(underlying)" }
+
+    /// A problem regime found and describes in words.
+    public struct Problem: Error, CustomStringConvertible, Sendable {
+        public var description: String
+        public init(_ description: String) { self.description = description }
     }
 }
-
-import HDF5

@@ -57,7 +57,7 @@ struct ReferenceOp: InstanceOperation {
                 }
             }
         } catch {
-            throw StageFailure(identity: instance.identity, message: "\(error)", isInputError: false)
+            throw StageFailure(identity: instance.identity, kind: .computation, underlying: error)
         }
         return .references(ReferenceArtifact(fixed: fixed, matched: matched))
     }

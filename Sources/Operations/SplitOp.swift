@@ -58,7 +58,7 @@ struct SplitOp: InstanceOperation {
 
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         guard let data = inputs["input"]?.first?.data else { preconditionFailure("split without data") }
-        let fail = { (message: String) in StageFailure(identity: instance.identity, message: message, isInputError: true) }
+        let fail = { (message: String) in StageFailure(identity: instance.identity, kind: .input, message: message) }
         guard data.test == nil else { throw fail("the input already has test rows (from load's test:); split needs unsplit data") }
         let rows = data.train.rows
         // Folds and the plain split share one shuffle stream per input, so the

@@ -38,7 +38,7 @@ struct StandardizeOp: InstanceOperation {
             if let held = data.test { test = try fitted.apply(to: held) }
             return .data(DataArtifact(train: try fitted.apply(to: data.train), test: test))
         } catch {
-            throw StageFailure(identity: instance.identity, message: error.description, isInputError: true)
+            throw StageFailure(identity: instance.identity, kind: .input, underlying: error)
         }
     }
 }

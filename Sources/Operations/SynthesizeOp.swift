@@ -57,12 +57,12 @@ struct SynthesizeOp: InstanceOperation {
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
         let spec = try SynthesizeOp.spec(instance.parameters)
         if let problem = spec.problems.first {
-            throw StageFailure(identity: instance.identity, message: problem, isInputError: true)
+            throw StageFailure(identity: instance.identity, kind: .input, message: problem)
         }
         let data = Dataset.synthesize(spec, stream: context.stream(for: instance))
         if let row = data.y.firstIndex(where: { !$0.isFinite }) {
-            throw StageFailure(identity: instance.identity, message: "y overflows (row \(row) is \(data.y[row])); lower truth.value or noise",
-                               isInputError: true)
+            throw StageFailure(identity: instance.identity, kind: .input,
+                               message: "y overflows (row \(row) is \(data.y[row])); lower truth.value or noise")
         }
         return .data(DataArtifact(train: data))
     }

@@ -1,3 +1,4 @@
+import Base
 import Engine
 import Foundation
 
@@ -5,15 +6,19 @@ import Foundation
 /// of total, rate, ETA, failures), rewritten at most ten times a second; when
 /// not on a terminal (Slurm logs, make output) a plain line every five seconds
 /// (REGIME_PROGRESS_INTERVAL seconds, when set).
-final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
-    private let lock = NSLock()
+final class ProgressPrinter: ProgressObserver, Sendable {
     private let terminal = isatty(STDERR_FILENO) == 1
     private let start = Date()
-    private var lastDraw = Date.distantPast
-    private var liveLineShown = false
-    private var last: (done: Int, total: Int, units: Int, unitsTotal: Int, failures: Int) = (0, 0, 0, 0, 0)
     private let quiet: Bool
     private let interval: TimeInterval
+    /// What the printer last showed, behind one lock (events come from any unit's thread).
+    private let shown = Locked(Shown())
+
+    private struct Shown {
+        var lastDraw = Date.distantPast
+        var liveLine = false
+        var last: (done: Int, total: Int, units: Int, unitsTotal: Int, failures: Int) = (0, 0, 0, 0, 0)
+    }
 
     init(quiet: Bool) {
         self.quiet = quiet
@@ -22,41 +27,40 @@ final class ProgressPrinter: ProgressObserver, @unchecked Sendable {
     }
 
     func handle(_ event: RunEvent) {
-        lock.lock()
-        defer { lock.unlock() }
+        shown.withLock { shown in
         switch event {
         case .log(let line):
-            clearLiveLine()
+            clearLiveLine(&shown)
             if !quiet { writeStderr(line + "\n") }
         case .progress(let done, let total, let units, let unitsTotal, let failures):
-            last = (done, total, units, unitsTotal, failures)
-            guard !quiet, Date().timeIntervalSince(lastDraw) >= interval || units == unitsTotal else { return }
-            lastDraw = Date()
-            let line = render()
+            shown.last = (done, total, units, unitsTotal, failures)
+            guard !quiet, Date().timeIntervalSince(shown.lastDraw) >= interval || units == unitsTotal else { return }
+            shown.lastDraw = Date()
+            let line = render(shown)
             if terminal {
                 writeStderr("\r\u{1B}[K" + line)
-                liveLineShown = true
+                shown.liveLine = true
             } else if units < unitsTotal, units > 0 || done > 0 {
                 writeStderr("regime: " + line + "\n")
             }
+        }
         }
     }
 
     /// Ends the live line (before the final report).
     func finish() {
-        lock.lock()
-        clearLiveLine()
-        lock.unlock()
+        shown.withLock { clearLiveLine(&$0) }
     }
 
-    private func clearLiveLine() {
-        if liveLineShown {
+    private func clearLiveLine(_ shown: inout Shown) {
+        if shown.liveLine {
             writeStderr("\r\u{1B}[K")
-            liveLineShown = false
+            shown.liveLine = false
         }
     }
 
-    private func render() -> String {
+    private func render(_ shown: Shown) -> String {
+        let last = shown.last
         let elapsed = Date().timeIntervalSince(start)
         var line = "[\(last.done)/\(last.total) points, \(last.units)/\(last.unitsTotal) units]"
         if last.done > 0, elapsed > 0 {

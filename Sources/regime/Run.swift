@@ -3,6 +3,7 @@ import Dispatch
 import Engine
 import Foundation
 import HDF5
+import LinearAlgebra
 import Pipeline
 import Synchronization
 
@@ -98,6 +99,8 @@ struct Run: ParsableCommand {
         // stop starting work, let the batches stop at their next check, keep
         // everything already cached. A second signal exits at once.
         let interruption = Interruption(runner: runner)
+        // One BLAS thread per job: the process-wide setting is the CLI's to make.
+        BLAS.threadCount = 1
         let report: RunReport
         do {
             report = try runner.run()
@@ -168,7 +171,8 @@ import enum Base.Suggestion
 /// Turns SIGINT, SIGTERM and SIGHUP into `Runner.interrupt()` for as long as it
 /// lives; remembers the first signal for the exit code (128 + its number).
 final class Interruption: @unchecked Sendable {
-    /// Dispatch sources are not Sendable; they are made here and only cancelled in deinit.
+    /// libdispatch's signal sources (C objects) are not marked Sendable; they are
+    /// made in init and only cancelled in deinit, never touched in between.
     private let sources: [any DispatchSourceSignal]
     private let state = FirstSignal()
 

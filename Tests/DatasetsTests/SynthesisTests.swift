@@ -8,11 +8,11 @@ struct SynthesisTests {
     let stream = RandomStream(seed: 7).derived("data")
 
     @Test("noiseless labels are X·w*; a sparse truth has k entries of the given value")
-    func noiselessSparse() {
+    func noiselessSparse() throws {
         let spec = SynthesisSpec(rows: 40, features: 100, truth: .sparse(k: 5, value: 1 / 5.0.squareRoot(), randomSigns: false))
         let data = Dataset.synthesize(spec, stream: stream)
         #expect(data.x.rows == 40 && data.x.columns == 100)
-        let truth = try! #require(data.truth)
+        let truth = try #require(data.truth)
         #expect(truth.filter { $0 != 0 }.count == 5)
         #expect(truth.filter { $0 != 0 }.allSatisfy { $0 == 1 / 5.0.squareRoot() })
         #expect(relativeDistance(data.y, BLAS.product(data.x, .none, truth)) < 1e-14)

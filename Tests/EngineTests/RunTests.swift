@@ -9,6 +9,8 @@ struct RunTests {
         let workspace = try Workspace()
         let run = try workspace.regime()
         #expect(run.status == 0, "\(run.stderr)")
+        // The CLI set OpenBLAS to one thread per job, and OpenBLAS says so.
+        #expect(run.stderr.contains(" job") && run.stderr.contains(" × 1 BLAS thread (OpenBLAS "), "\(run.stderr)")
         let seen = try Python.json("results_check.py", [workspace.path("results/sweep.h5"), workspace.path("results/sweep.csv")])
         let attrs = try #require(seen["attrs"] as? [String: String])
         for name in ["regime_version", "name", "pipeline", "created", "resolved", "regime_key", "blas", "hdf5_version"] {
@@ -33,6 +35,7 @@ struct RunTests {
         #expect(shapes["trajectories/step"] == [31])
         #expect(shapes["trajectories/train_mse"] == [16, 31])
         #expect(seen["nan_after_stop"] as? Bool == true)
+        #expect((seen["status"] as? [String])?.count == 16)
         #expect((seen["status"] as? [String])?.allSatisfy { $0 == "ok" } == true)
         #expect(seen["csv_matches"] as? Bool == true, "the CSV export equals the HDF5 summary")
         #expect(seen["xarray_summary_dims"] as? [String] == ["point"])

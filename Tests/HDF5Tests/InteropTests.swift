@@ -182,13 +182,13 @@ struct FileLockingTests {
     func environmentWins() throws {
         let dir = try TemporaryDirectory("h5-locking-env")
         let path = dir.file("env.h5")
-        setenv("HDF5_USE_FILE_LOCKING", "FALSE", 1)
-        defer { unsetenv("HDF5_USE_FILE_LOCKING") }
-        let writer = try File.create(path, locking: .on)
+        // The environment is given to this one call, not set for the whole
+        // test process (other suites open files meanwhile).
+        let writer = try File.create(path, locking: .on, environment: ["HDF5_USE_FILE_LOCKING": "FALSE"])
         try writer.write("x", [1.0])
         try writer.flush()
-        // The probe locks (the variable is removed from its environment); the
-        // writer took no lock, so the probe gets in.
+        // The probe locks (the variable is not in its environment); the writer
+        // took no lock, so the probe gets in.
         let probe = try Python.run("h5_lock_probe.py", [path], unsetting: ["HDF5_USE_FILE_LOCKING"])
         #expect(probe.hasPrefix("opened"), "probe: \(probe)")
         try writer.close()

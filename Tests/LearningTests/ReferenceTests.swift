@@ -81,7 +81,7 @@ struct ReferenceTests {
             let nu = try MinimumNorm.solve(x.transposed, gradient)
             #expect(relativeDistance(BLAS.product(x, .transpose, nu), gradient) < 1e-9, "α = \(alpha)")
             // Q_α is not lowered by moving along the null space of X.
-            let direction = nullSpaceDirection(x)
+            let direction = try nullSpaceDirection(x)
             for epsilon in [1e-3, -1e-3] {
                 var moved = w
                 BLAS.axpy(epsilon, direction, &moved)
@@ -93,9 +93,9 @@ struct ReferenceTests {
     }
 
     /// A unit vector with Xv = 0 (d > n): a row of Vᵀ beyond the rank, from the full SVD of Xᵀ's complement.
-    private func nullSpaceDirection(_ x: Matrix) -> [Double] {
+    private func nullSpaceDirection(_ x: Matrix) throws -> [Double] {
         var v = (0..<x.columns).map { Double(($0 * 7919) % 13) - 6 }
-        let projection = try! MinimumNorm.solve(x, BLAS.product(x, .none, v))
+        let projection = try MinimumNorm.solve(x, BLAS.product(x, .none, v))
         BLAS.axpy(-1, projection, &v)
         BLAS.scal(1 / BLAS.nrm2(v), &v)
         return v

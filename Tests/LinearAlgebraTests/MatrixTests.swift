@@ -88,13 +88,12 @@ struct MatrixTests {
         #expect(maxAbsoluteDifference(result.solution.storage, [1, 1]) < 1e-14)
     }
 
-    @Test("the BLAS thread count can be set and read back")
+    // Setting the thread count is tested in a process of its own (the run log
+    // of every engine test reads it back): it is process-wide, and other
+    // suites multiply matrices meanwhile.
+    @Test("OpenBLAS reports its threads, processors and configuration")
     func threads() {
-        let original = BLAS.threadCount
-        BLAS.threadCount = 1
-        #expect(BLAS.threadCount == 1)
-        BLAS.threadCount = original
-        #expect(BLAS.threadCount == original)
+        #expect(BLAS.threadCount >= 1)
         #expect(BLAS.processorCount >= 1)
         #expect(BLAS.configuration.contains("OpenBLAS"))
     }

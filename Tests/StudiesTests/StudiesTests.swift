@@ -35,6 +35,7 @@ struct StudiesTests {
         #expect(best > 0 && best < test.count - 1, "test error \(test) is lowest at the edge")
         // GD with l2: λ against the closed form at the same λ (the matched ridge reference).
         let distances = results.numbers("dist_ridge"), norms = results.numbers("l2_norm")
+        #expect(distances.count == 6 * 5 * 4 && norms.count == distances.count)
         #expect(zip(distances, norms).allSatisfy { $0 < 1e-6 * $1 }, "max relative distance \(zip(distances, norms).map { $0 / $1 }.max()!)")
     }
 
@@ -56,7 +57,7 @@ struct StudiesTests {
             if d == 2 {
                 #expect(l1 == l1.sorted() && l2 == l2.sorted(by: >), "depth 2 is monotone: \(l1), \(l2)")
                 let q = results.means(of: "dist_q_alpha", by: "init_scale") { depth[$0] == d }.map(\.mean)
-                #expect(q.allSatisfy { $0 < 0.02 }, "dist_q_alpha \(q)")
+                #expect(!q.isEmpty && q.allSatisfy { $0 < 0.02 }, "dist_q_alpha \(q)")
             }
         }
     }
@@ -85,7 +86,7 @@ struct StudiesTests {
         let theory = results.means(of: "asymptotic_risk", by: "d") { l2[$0] == "0" }
         let peak = minimumNorm.max { $0.mean < $1.mean }!
         #expect(peak.x == 100, "the peak is at d = \(peak.x)")
-        #expect(oracle.allSatisfy { $0.mean < 1.2 }, "ridge at λ*: \(oracle.map(\.mean))")
+        #expect(oracle.count == minimumNorm.count && oracle.allSatisfy { $0.mean < 1.2 }, "ridge at λ*: \(oracle.map(\.mean))")
         #expect(oracle.first { $0.x == 100 }!.mean < 0.1 * peak.mean)
         for (measured, predicted) in zip(minimumNorm, theory) where measured.x != 100 && measured.x != 125 {
             #expect(abs(measured.mean / predicted.mean - 1) < 0.2, "d = \(measured.x): \(measured.mean) vs \(predicted.mean)")

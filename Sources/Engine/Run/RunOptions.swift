@@ -66,7 +66,7 @@ public struct RunReport: Sendable {
     /// 0 success; 1 something failed; 2 bad input data; 130 interrupted.
     public var exitCode: Int32 {
         if interrupted { return 130 }
-        if failures.contains(where: \.isInputError) { return 2 }
+        if failures.contains(where: { $0.kind == .input }) { return 2 }
         return failures.isEmpty && skipped == 0 ? 0 : 1
     }
 }

@@ -12,8 +12,9 @@ import Operations
 /// Runs a plan: works out what is stale, schedules the units on Dispatch,
 /// executes them into the cache, and writes the outputs.
 ///
-/// Threads: every unit runs on one BLAS thread and `jobs` units run at once.
-/// OpenBLAS's AVX-512 kernels give results that change with the thread count,
+/// Threads: `jobs` units run at once, each on one BLAS thread — the CLI sets
+/// OpenBLAS to one thread before a run (a library leaves the process-wide
+/// setting to its caller). OpenBLAS's results can change with the thread count,
 /// so regime never varies it: results are the same for any --jobs, any
 /// --shard and any machine with the same BLAS kernels.
 public final class Runner: Sendable {
@@ -87,7 +88,6 @@ public final class Runner: Sendable {
         for note in notes { log("regime: note: \(note)") }
         inputFiles.record(into: cache)
         if options.shard == nil { removeStaleOutputTemporaries() }
-        BLAS.threadCount = 1
         // A corrupt cache entry found while running is deleted and its unit
         // fails; the next pass plans again from what the cache now holds and
         // recomputes it. Each pass deletes at least one entry, so this ends.
@@ -159,7 +159,7 @@ public final class Runner: Sendable {
             if options.jobs > cores {
                 log("regime: note: --jobs \(options.jobs) is more than the \(cores) cores; units will share them")
             }
-            log("regime: \(plan.spec.name): " + Runner.describe(units: units, points: points) + "; \(jobs) job\(jobs == 1 ? "" : "s") × 1 BLAS thread ("
+            log("regime: \(plan.spec.name): " + Runner.describe(units: units, points: points) + "; \(jobs) job\(jobs == 1 ? "" : "s") × \(Runner.blasThreads) ("
                 + Runner.blasDescription + ")")
         } else {
             log("regime: \(plan.spec.name): recomputing what the corrupt entries held: " + Runner.describe(units: units, points: points))
@@ -226,9 +226,8 @@ public final class Runner: Sendable {
         }
         if corruptLeft > 0, !result.interrupted {
             result.failures.append(StageFailure(
-                identity: "cache",
-                message: "\(cache.root) kept turning up corrupt entries after \(Runner.maximumPasses) passes; check the disk, or remove the cache",
-                isInputError: false))
+                identity: "cache", kind: .computation,
+                message: "\(cache.root) kept turning up corrupt entries after \(Runner.maximumPasses) passes; check the disk, or remove the cache"))
         }
         if !result.interrupted {
             if let shard = options.shard, result.failures.isEmpty {
@@ -239,6 +238,12 @@ public final class Runner: Sendable {
             saveState(succeeded)
         }
         return result
+    }
+
+    /// "1 BLAS thread", as OpenBLAS reports it (the CLI sets one per job).
+    static var blasThreads: String {
+        let count = BLAS.threadCount
+        return "\(count) BLAS thread\(count == 1 ? "" : "s")"
     }
 
     /// "OpenBLAS 0.3.21, Haswell kernels", from OpenBLAS's build configuration.
@@ -283,11 +288,11 @@ public final class Runner: Sendable {
             state.withLock { $0.corruptionFailures += 1 }
             throw error
         } catch let error as DataError {
-            let failure = StageFailure(identity: describe(unit), message: error.description, isInputError: true)
+            let failure = StageFailure(identity: describe(unit), kind: .input, underlying: error)
             record(failure)
             throw failure
         } catch {
-            let failure = StageFailure(identity: describe(unit), message: "\(error)", isInputError: false)
+            let failure = StageFailure(identity: describe(unit), kind: .computation, underlying: error as any Error & Sendable)
             record(failure, points: pointsOf(unit))
             throw failure
         }
@@ -329,7 +334,7 @@ public final class Runner: Sendable {
     private func record(_ failure: StageFailure, points: [Int] = []) {
         state.withLock { state in
             state.failures.append(failure)
-            for point in points { state.failedPoints[point] = failure.message }
+            for point in points { state.failedPoints[point] = String(describing: failure.underlying) }
         }
         emitProgress()
     }
@@ -390,7 +395,7 @@ public final class Runner: Sendable {
                 emitProgress()
             }
         } catch {
-            throw StageFailure(identity: identity, message: "\(error)", isInputError: false)
+            throw StageFailure(identity: identity, kind: .computation, underlying: error as any Error & Sendable)
         }
         let output = outcome.output
         if output.cancelled { throw CancellationError() }

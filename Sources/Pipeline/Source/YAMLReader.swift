@@ -1,3 +1,4 @@
+import Base
 import Foundation
 import Yams
 
@@ -100,16 +101,18 @@ enum YAMLReader {
 
     /// Runs `body` on a thread of its own with a 64 MiB stack and waits for it.
     static func onLargeStack<R>(_ body: @escaping @Sendable () throws -> R) throws -> R {
-        let box = ResultBox<R>()
+        let box = Locked<Result<R, any Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         let thread = Thread {
-            box.result = Result { try body() }
+            let result = Result { try body() }
+            box.withLock { $0 = result }
             done.signal()
         }
         thread.stackSize = 64 << 20
         thread.start()
         done.wait()
-        return try box.result!.get()
+        guard let result = box.withLock({ $0 }) else { preconditionFailure("the YAML thread ended without a result") }
+        return try result.get()
     }
 
     /// Where the parsed text sits inside its source (a `--set` value sits after
@@ -189,10 +192,4 @@ enum YAMLReader {
             return Diagnostic("invalid YAML: \(error)", at: nil)
         }
     }
-}
-
-/// A result handed from a worker thread to the thread waiting for it.
-private final class ResultBox<R>: @unchecked Sendable {
-    // Written by the worker before the semaphore signals, read only after.
-    var result: Result<R, any Error>?
 }

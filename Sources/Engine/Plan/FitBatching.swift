@@ -14,6 +14,17 @@ import Operations
 /// group is cut into near-equal batches of at most `batch_width` points. This
 /// depends on the pipeline alone — never on --jobs, --shard, timing or the cache.
 struct FitBatching {
+    /// A batch as the pipeline defines it: its points, the data and references
+    /// they read, and the minibatch order they share.
+    struct Batch {
+        let index: Int
+        let stage: String
+        let points: [Int]
+        let data: Int
+        let compare: [Int]
+        let orderLabel: String
+    }
+
     /// One group: points sharing a row (data instance) and batch structure.
     struct Group {
         let stage: String
@@ -125,8 +136,8 @@ struct FitBatching {
     }
 
     /// Every batch of the plan, with its points, in plan order.
-    static func batches(_ plan: Plan) throws -> [WorkPlan.PlannedBatch] {
-        var batches: [WorkPlan.PlannedBatch] = []
+    static func batches(_ plan: Plan) throws -> [FitBatching.Batch] {
+        var batches: [FitBatching.Batch] = []
         for structure in try structures(plan) {
             let expansion = structure.expansion
             let sizes = expansion.sweep.sizes
@@ -156,7 +167,7 @@ struct FitBatching {
                         if let axis = structure.repeatAxis, structure.groups[structure.groupOfCombination[combinationOfPoint[points[0] - offset]]].key.method.isStochastic {
                             rep = String((points[0] - offset) / strides[axis] % sizes[axis])
                         }
-                        batches.append(WorkPlan.PlannedBatch(index: batches.count, stage: expansion.stage.id, points: points, data: data,
+                        batches.append(FitBatching.Batch(index: batches.count, stage: expansion.stage.id, points: points, data: data,
                                                              compare: compare, orderLabel: "\(expansion.stage.id)/order/\(dataLabel)/\(rep)"))
                     }
                 }
