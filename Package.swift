@@ -63,6 +63,9 @@ let package = Package(
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "LearningTests", dependencies: ["Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Operations", "TestSupport"]),
+        .testTarget(name: "OperationsTests", dependencies: [
+            "Operations", "Pipeline", "Learning", "Datasets", "ResultsFormat", "HDF5", "Base", "TestSupport",
+        ]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Operations", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "ResultsFormat", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
