@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# make docs: regenerates what the README shows from the code and a real run —
-# the pipeline reference (regime reference), the terminal session of the
-# default study, and docs/kernel-rich.png (its plot, rendered by rsvg-convert).
+# make docs: regenerates what the docs show from the code and a real run — the
+# pipeline reference in docs/pipeline-format.md (regime reference), the README's
+# terminal session of the default study, and docs/kernel-rich.png (its plot,
+# rendered by rsvg-convert).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 regime=.build/release/regime
@@ -30,7 +31,8 @@ def put(text, name, body):
     pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     return pattern.sub(lambda _: f"{start}\n{body}{end}", text)
 readme = put(readme, "session", "```\n" + session + "```\n")
-readme = put(readme, "reference", reference)
 open("README.md", "w").write(readme)
+formats = open("docs/pipeline-format.md").read()
+open("docs/pipeline-format.md", "w").write(put(formats, "reference", reference))
 PY
-echo "docs: README.md, docs/kernel-rich.png"
+echo "docs: README.md, docs/pipeline-format.md, docs/kernel-rich.png"

@@ -6,7 +6,7 @@
 /// A stream is a key (derived from the master seed and the consumer's identity)
 /// and a counter. Output block b of substream s is Philox(counter = (b, s, 0, 0),
 /// key), so any draw depends only on (seed, identity, substream, position), never
-/// on which thread asked first or in what order: DESIGN §5.
+/// on which thread asked first or in what order (docs/architecture.md, Determinism).
 ///
 /// Not cryptographic; not guaranteed to give the same Gaussians across C
 /// libraries (the Box–Muller transform calls `log`, `sin` and `cos`).

@@ -16,7 +16,7 @@ public enum BLAS {
     // MARK: Threads
 
     /// The number of threads OpenBLAS uses for one call. Setting it affects every
-    /// later call in the process (DESIGN §5: BLAS threads × job threads ≤ cores).
+    /// later call in the process (docs/architecture.md: BLAS threads × job threads ≤ cores).
     public static var threadCount: Int {
         get { Int(openblas_get_num_threads()) }
         set { openblas_set_num_threads(Int32(max(1, newValue))) }

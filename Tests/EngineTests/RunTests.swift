@@ -4,7 +4,7 @@ import TestSupport
 
 @Suite("regime run: results, cache, reruns")
 struct RunTests {
-    @Test("the results file has the DESIGN §3 layout as h5py, xarray and pandas read it")
+    @Test("the results file has the layout of docs/results-format.md as h5py, xarray and pandas read it")
     func resultsContract() throws {
         let workspace = try Workspace()
         let run = try workspace.regime()

@@ -33,7 +33,7 @@ public enum RunEvent: Sendable {
     case progress(pointsDone: Int, pointsTotal: Int, unitsDone: Int, unitsTotal: Int, failures: Int)
 }
 
-/// The CLI's side of progress reporting (DESIGN §4: only the CLI prints).
+/// The CLI's side of progress reporting (only the CLI prints: docs/architecture.md).
 public protocol ProgressObserver: Sendable {
     func handle(_ event: RunEvent)
 }
