@@ -68,7 +68,7 @@ struct FitOp: Operation {
         var reads = rule.fields.compactMap { keyOfField[$0] }
         if rule.fields.contains(.learningRate) { reads.append("optimizer.lr_scale") }
         if rule.fields.contains(.recordEvery) || rule.fields.contains(.steps) { reads += ["optimizer.steps", "record.every"] }
-        let key = keyOfField[rule.fields[0]]!
+        let key = keyOfField[rule.fields[0]] ?? rule.fields[0].rawValue
         return Schema.Rule(reads: reads) { values in
             guard let spec = try? FitParameters(values).fitSpec(), let message = rule.problem(spec) else { return [] }
             return [(key, message)]

@@ -67,7 +67,7 @@ extension Cache {
         let truth = try group.contains("truth") ? try group.openDataset("truth").readDoubles() : nil
         let noise = try group.hasAttribute("noise") ? try group.attribute("noise").doubleValue : nil
         let design: Design? = try group.hasAttribute("rho") ? .gaussian(correlation: try group.attribute("rho").doubleValue ?? 0) : nil
-        guard truth == nil || truth!.count == shape[1] else { throw CacheError(message: "a truth of the wrong length") }
+        guard (truth?.count ?? shape[1]) == shape[1] else { throw CacheError(message: "a truth of the wrong length") }
         return Dataset(x: x, y: y, featureNames: names, truth: truth, noise: noise, design: design)
     }
 }

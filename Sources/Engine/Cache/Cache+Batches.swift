@@ -72,7 +72,7 @@ extension Cache {
                 matched.append((name, try rows(try matchedGroup.openDataset(name).readDoubles(), d, name)))
             }
             let truth = try file.contains("truth") ? try file.openDataset("truth").readDoubles() : nil
-            guard truth == nil || truth!.count == d, fixed.allSatisfy({ $0.weights.count == d }) else {
+            guard (truth?.count ?? d) == d, fixed.allSatisfy({ $0.weights.count == d }) else {
                 throw CacheError(message: "a truth or reference of the wrong length")
             }
             return TrainedBatch(

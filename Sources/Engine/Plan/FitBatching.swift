@@ -155,7 +155,8 @@ struct FitBatching {
                 var members = [[Int]](repeating: [], count: structure.groups.count)
                 let offset = expansion.range.lowerBound + rowIndex * perRow
                 for point in 0..<perRow { members[structure.groupOfCombination[combinationOfPoint[point]]].append(offset + point) }
-                let data = row.inputs.first { $0.slot == "input" }?.instances.first ?? row.upstream!
+                // A fit stage always has its input: the row's upstream data instance.
+                guard let data = row.inputs.first(where: { $0.slot == "input" })?.instances.first ?? row.upstream else { continue }
                 let compare = row.inputs.first { $0.slot == "compare" }?.instances ?? []
                 let dataLabel = expansion.stage.operation.output == .fits ? plan.instance(data).streamLabel : ""
                 for group in members where !group.isEmpty {

@@ -18,10 +18,8 @@ struct Staleness {
          snapshot: CacheSnapshot, force: Set<String>, shard: (index: Int, count: Int)?) {
         let spec = plan.spec
         let expansions = plan.plan.expansions
-        let kindOf: [String: (gathers: Bool, fits: Bool)] = Dictionary(uniqueKeysWithValues: expansions.map {
-            ($0.stage.id, ($0.stage.operation.gathers, $0.stage.operation.output == .fits))
-        })
         func stage(of index: Int) -> String { plan.plan.expansion(containing: index).stage.id }
+        func gathers(_ index: Int) -> Bool { plan.plan.expansion(containing: index).stage.operation.gathers }
         // Which stages are forced: those named, and the outputs anywhere below
         // them (rewritten so that they reflect the recomputation).
         var forced = force
@@ -35,11 +33,11 @@ struct Staleness {
         var done = [Bool](repeating: false, count: plan.plan.count)
         var outputReasons: [Int: String] = [:]
         for expansion in expansions where !forced.contains(expansion.stage.id) {
-            let kind = kindOf[expansion.stage.id]!
+            let operation = expansion.stage.operation
             for index in expansion.range {
-                if kind.gathers {
+                if operation.gathers {
                     if case .some(.some(let reason)) = snapshot.outputs[index] { outputReasons[index] = reason } else { done[index] = true }
-                } else if kind.fits {
+                } else if operation.output == .fits {
                     done[index] = location[index].map { snapshot.batches.contains(batches[$0.batch].key) } ?? false
                 } else {
                     done[index] = snapshot.objects.contains(plan.key(index))
@@ -54,11 +52,11 @@ struct Staleness {
             for batch in batches where batch.index % shard.count == shard.index - 1 { targets += batch.points }
         } else {
             for expansion in expansions {
-                let kind = kindOf[expansion.stage.id]!
-                if kind.gathers || kind.fits || !consumed.contains(expansion.stage.id) { targets += expansion.range }
+                let operation = expansion.stage.operation
+                if operation.gathers || operation.output == .fits || !consumed.contains(expansion.stage.id) { targets += expansion.range }
             }
             // Forced stages run whatever else is cached.
-            for expansion in expansions where forced.contains(expansion.stage.id) && !kindOf[expansion.stage.id]!.gathers {
+            for expansion in expansions where forced.contains(expansion.stage.id) && !expansion.stage.operation.gathers {
                 targets += expansion.range
             }
         }
@@ -73,11 +71,11 @@ struct Staleness {
         func require(_ index: Int) {
             if must.contains(index) || done[index] { return }
             must.insert(index)
-            if kindOf[stage(of: index)]!.gathers { return }
+            if gathers(index) { return }
             for input in inputs(index) { require(input) }
         }
-        let gatherTargets = targets.filter { kindOf[stage(of: $0)]!.gathers }
-        for target in targets where !kindOf[stage(of: target)]!.gathers { require(target) }
+        let gatherTargets = targets.filter(gathers)
+        for target in targets where !gathers(target) { require(target) }
         // A batch with one stale point trains whole: every point of it runs.
         for batch in batches where batch.points.contains(where: must.contains) {
             for point in batch.points { require(point) }

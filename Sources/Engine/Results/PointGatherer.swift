@@ -102,33 +102,36 @@ struct PointGatherer: GatheredPoints {
     var count: Int { points.count }
 
     var truth: ResultsShape.Sharing? {
-        guard batchKeys.contains(where: { headers[$0]!.hasTruth }) else { return nil }
+        guard allHeaders.contains(where: \.hasTruth) else { return nil }
         return sharedDataKey != nil && uniformFeatures != nil ? .shared : .perPoint
     }
 
     var references: [(name: String, sharing: ResultsShape.Sharing)] {
         let shared = sharedDataKey != nil && uniformFeatures != nil
         return referenceNames.map { name in
-            let fixedEverywhere = batchKeys.allSatisfy { headers[$0]!.fixedReferences.contains(name) }
+            let fixedEverywhere = allHeaders.allSatisfy { $0.fixedReferences.contains(name) }
             return (name, fixedEverywhere && shared ? .shared : .perPoint)
         }
     }
 
     /// The union of the metric names, in order of first appearance.
-    var metricNames: [String] { union(batchKeys.map { headers[$0]!.metricNames }) }
+    var metricNames: [String] { union(allHeaders.map(\.metricNames)) }
     /// The union of the recorded steps, ascending.
-    var recordedSteps: [Int] { Array(Set(batchKeys.flatMap { headers[$0]!.recordedSteps })).sorted() }
-    var referenceNames: [String] { union(batchKeys.map { headers[$0]!.fixedReferences + headers[$0]!.matchedReferences }) }
+    var recordedSteps: [Int] { Array(Set(allHeaders.flatMap(\.recordedSteps))).sorted() }
+    var referenceNames: [String] { union(allHeaders.map { $0.fixedReferences + $0.matchedReferences }) }
+
+    /// The headers of the batches, in order of first appearance.
+    private var allHeaders: [Header] { batchKeys.compactMap { headers[$0] } }
 
     /// d of every point when they agree.
     var uniformFeatures: [String]? {
-        let names = Set(batchKeys.map { headers[$0]!.featureNames })
+        let names = Set(allHeaders.map(\.featureNames))
         return names.count == 1 ? names.first : nil
     }
 
     /// The data instance of every located point, when they all share one.
     var sharedDataKey: String? {
-        let keys = Set(batchKeys.map { headers[$0]!.dataKey })
+        let keys = Set(allHeaders.map(\.dataKey))
         return keys.count == 1 && !locations.contains(where: { $0 == nil }) ? keys.first : nil
     }
 
@@ -161,7 +164,7 @@ extension PointGatherer {
             }
         }
         for name in coordinateNames {
-            switch coordinateRoles[name]! {
+            switch coordinateRoles[name, default: .swept] {
             case .swept: roles.append(.coordinate)
             case .replicate: roles.append(.replicate)
             case .fold: roles.append(.fold)
@@ -185,13 +188,16 @@ extension PointGatherer {
         let metricNames = self.metricNames
         var metrics = [[Double]](repeating: [Double](repeating: .nan, count: count), count: metricNames.count)
         try forEachBatch { record, rows in
-            let columnOf = record.metricNames.map { metricNames.firstIndex(of: $0)! }
+            // Every batch's metrics are among the union `metricNames`.
+            let columnOf = record.metricNames.map { metricNames.firstIndex(of: $0) }
             for (output, row) in rows {
                 status[output] = record.status[row]
                 stop[output] = record.stop[row]
                 steps[output] = record.steps[row]
                 rates[output] = record.learningRates[row]
-                for (index, column) in columnOf.enumerated() { metrics[column][output] = record.metrics[row][index] }
+                for (index, column) in columnOf.enumerated() {
+                    if let column { metrics[column][output] = record.metrics[row][index] }
+                }
             }
             try visit?(record, rows)
         }
@@ -216,11 +222,12 @@ extension PointGatherer {
         let names = metricNames
         var trajectories = names.map { _ in [[Double]](repeating: [Double](repeating: .nan, count: steps.count), count: points.count) }
         let (table, roles) = try summary { record, rows in
+            // Every batch's metrics and steps are among the unions `names` and `steps`.
             for (index, metric) in record.metricNames.enumerated() {
-                let column = names.firstIndex(of: metric)!
+                guard let column = names.firstIndex(of: metric) else { continue }
                 for (output, row) in rows {
                     for (position, step) in record.recordedSteps.enumerated() {
-                        trajectories[column][output][stepIndex[step]!] = record.trajectories[index][row][position]
+                        if let at = stepIndex[step] { trajectories[column][output][at] = record.trajectories[index][row][position] }
                     }
                 }
             }

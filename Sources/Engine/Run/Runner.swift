@@ -67,10 +67,10 @@ public final class Runner: Sendable {
     public func preview() throws -> [PlannedEntry] {
         let work = try WorkPlan(plan: plan, cache: Cache(root: cache.root, readOnly: true), force: options.force,
                             shard: options.shard)
-        return work.reasons.keys.sorted().map { index in
+        return work.reasons.sorted { $0.key < $1.key }.map { index, reason in
             let instance = plan.instances[index]
-            return PlannedEntry(stage: instance.stage, op: plan.spec.stage(instance.stage)!.operation.name,
-                                identity: instance.identity, reason: work.reasons[index]!)
+            return PlannedEntry(stage: instance.stage, op: plan.plan.expansion(containing: index).stage.operation.name,
+                                identity: instance.identity, reason: reason)
         }
     }
 
@@ -312,7 +312,7 @@ public final class Runner: Sendable {
         state.withLock { state in
             for index in indices {
                 state.readers[index, default: 1] -= 1
-                if state.readers[index]! <= 0 { state.artifacts[index] = nil }
+                if state.readers[index, default: 0] <= 0 { state.artifacts[index] = nil }
             }
         }
     }
@@ -354,7 +354,7 @@ public final class Runner: Sendable {
 
     private func runInstance(_ index: Int) throws {
         let instance = plan.instances[index]
-        guard let operation = plan.spec.stage(instance.stage)!.operation as? any InstanceOperation else {
+        guard let operation = plan.plan.expansion(containing: index).stage.operation as? any InstanceOperation else {
             preconditionFailure("\(instance.stage) is not an instance op")
         }
         var inputs: [String: [Artifact]] = [:]
@@ -372,7 +372,7 @@ public final class Runner: Sendable {
         let points = batch.points
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
-        let references = try batch.compare.map { try artifact($0).references! }
+        let references = try batch.compare.compactMap { try artifact($0).references }
         let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
         var fixed: [(name: String, weights: [Double])] = []
         var matched: [MatchedReference] = []
@@ -419,7 +419,7 @@ public final class Runner: Sendable {
 
     private func runGather(_ index: Int, work: WorkPlan) throws {
         let instance = plan.instances[index]
-        guard let operation = plan.spec.stage(instance.stage)!.operation as? any GatherOperation else {
+        guard let operation = plan.plan.expansion(containing: index).stage.operation as? any GatherOperation else {
             preconditionFailure("\(instance.stage) is not a gathering op")
         }
         let failed = state.withLock { $0.failedPoints }
