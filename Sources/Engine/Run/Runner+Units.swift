@@ -1,0 +1,201 @@
+import Base
+import Foundation
+import HDF5
+import Learning
+import LinearAlgebra
+import Pipeline
+import Synchronization
+import struct Datasets.RandomStream
+import struct Datasets.DataError
+import Operations
+
+/// The units of a run: each loads its inputs (from memory or the cache), runs
+/// its op or trains its batch, and commits the result to the cache.
+extension Runner {
+    func execute(_ unit: WorkPlan.Unit, work: WorkPlan) throws {
+        if cancelled.isSet { throw CancellationError() }
+        defer { release(Runner.reads(unit, plan: plan)) }
+        let start = (clock.now - started).seconds
+        var kind = "", stage = "", points = 0
+        do {
+            switch unit.work {
+            case .instance(let index):
+                kind = "instance"
+                stage = plan.instances[index].stage
+                try runInstance(index)
+            case .batch(let batch):
+                kind = "batch"
+                stage = batch.stage
+                points = batch.points.count
+                try runBatch(batch)
+            case .gather(let index):
+                kind = "output"
+                stage = plan.instances[index].stage
+                try runGather(index, work: work)
+            }
+        } catch let error as StageFailure {
+            record(error, points: pointsOf(unit))
+            throw error
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch let error as CorruptCacheEntry {
+            // Reported as a warning by the run; the next pass recomputes it.
+            state.withLock { $0.corruptionFailures += 1 }
+            throw error
+        } catch let error as DataError {
+            let failure = StageFailure(identity: describe(unit), kind: .input, underlying: error)
+            record(failure)
+            throw failure
+        } catch {
+            let failure = StageFailure(identity: describe(unit), kind: .computation, underlying: error as any Error & Sendable)
+            record(failure, points: pointsOf(unit))
+            throw failure
+        }
+        let end = (clock.now - started).seconds
+        state.withLock { state in
+            if let trace = state.trace {
+                let line = "{\"unit\":\(unit.id),\"kind\":\"\(kind)\",\"stage\":\"\(stage)\",\"points\":\(points),\"dependencies\":\(unit.dependencies),\"start\":\(start),\"end\":\(end)}\n"
+                trace.write(Data(line.utf8))
+            }
+            state.unitsDone += 1
+        }
+        emitProgress()
+    }
+
+    /// Forgets the artifacts no unit of this pass still reads.
+    func release(_ indices: [Int]) {
+        state.withLock { state in
+            for index in indices {
+                state.readers[index, default: 1] -= 1
+                if state.readers[index, default: 0] <= 0 { state.artifacts[index] = nil }
+            }
+        }
+    }
+
+    func pointsOf(_ unit: WorkPlan.Unit) -> [Int] {
+        if case .batch(let batch) = unit.work { return batch.points }
+        return []
+    }
+
+    func describe(_ unit: WorkPlan.Unit) -> String {
+        switch unit.work {
+        case .instance(let index), .gather(let index): return plan.instances[index].identity
+        case .batch(let batch):
+            let points = batch.points
+            return "\(batch.stage) batch \(batch.index + 1) (\(points.count) point\(points.count == 1 ? "" : "s"), first \(plan.instances[points[0]].identity))"
+        }
+    }
+
+    func record(_ failure: StageFailure, points: [Int] = []) {
+        state.withLock { state in
+            state.failures.append(failure)
+            for point in points { state.failedPoints[point] = String(describing: failure.underlying) }
+        }
+        emitProgress()
+    }
+
+    /// The artifact of a data or reference instance: in memory when this run
+    /// made it, else from the cache (verified). One that went missing since the
+    /// plan was made counts as corrupt, so the next pass recomputes it.
+    func artifact(_ index: Int) throws -> Artifact {
+        if let artifact = state.withLock({ $0.artifacts[index] }) { return artifact }
+        let instance = plan.instances[index]
+        guard let loaded = try cache.loadArtifact(key: instance.key, what: instance.identity) else {
+            throw cache.discard(cache.objectPath(instance.key), what: instance.identity, reason: "missing")
+        }
+        state.withLock { $0.artifacts[index] = loaded }
+        return loaded
+    }
+
+    func runInstance(_ index: Int) throws {
+        let instance = plan.instances[index]
+        guard let operation = plan.plan.expansion(containing: index).stage.operation as? any InstanceOperation else {
+            preconditionFailure("\(instance.stage) is not an instance op")
+        }
+        var inputs: [String: [Artifact]] = [:]
+        for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
+        let artifact = try operation.run(instance.instance, inputs: inputs, context: context)
+        try cache.save(artifact, key: instance.key)
+        state.withLock { state in
+            if state.readers[index, default: 0] > 0 { state.artifacts[index] = artifact }
+            state.succeededInstances.append(index)
+            state.report.instancesComputed += 1
+        }
+    }
+
+    func runBatch(_ batch: WorkPlan.FitBatch) throws {
+        let points = batch.points
+        let instances = points.map { plan.instances[$0] }
+        guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
+        let references = try batch.compare.compactMap { try artifact($0).references }
+        let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
+        var fixed: [(name: String, weights: [Double])] = []
+        var matched: [MatchedReference] = []
+        for reference in references {
+            for entry in reference.fixed where !fixed.contains(where: { $0.name == entry.name }) { fixed.append(entry) }
+            for kind in reference.matched where !matched.contains(kind) { matched.append(kind) }
+        }
+        let outcome: FitBatch.Outcome
+        do {
+            let fit = FitBatch(train: data.train, test: data.test,
+                               points: try instances.map { try FitParameters($0.parameters).fitSpec(data: data) },
+                               initStreams: instances.map { context.stream(for: $0.instance) },
+                               orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel),
+                               fixedReferences: fixed, matchedReferences: matched)
+            let flag = cancelled
+            var reported = 0
+            outcome = try fit.run(cancelled: { flag.isSet }) { [self] finished in
+                state.withLock { $0.pointsDone += finished - reported }
+                reported = finished
+                emitProgress()
+            }
+        } catch {
+            throw StageFailure(identity: identity, kind: .computation, underlying: error as any Error & Sendable)
+        }
+        let output = outcome.output
+        if output.cancelled { throw CancellationError() }
+        let record = TrainedBatch(
+            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
+            metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
+            weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
+            status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
+            steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
+            seconds: output.results.map(\.seconds),
+            trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
+            truth: data.train.truth, fixedReferences: outcome.fixedReferences, matchedReferences: outcome.matchedReferences)
+        try cache.save(record, to: cache.batchPath(batch.key))
+        state.withLock { state in
+            state.succeededInstances += points
+            state.report.pointsTrained += points.count
+            state.report.batches += 1
+            for result in output.results where result.status == .diverged { state.report.diverged += 1 }
+        }
+    }
+
+    func runGather(_ index: Int, work: WorkPlan) throws {
+        let instance = plan.instances[index]
+        guard let operation = plan.plan.expansion(containing: index).stage.operation as? any GatherOperation else {
+            preconditionFailure("\(instance.stage) is not a gathering op")
+        }
+        let failed = state.withLock { $0.failedPoints }
+        var missing: [Int: String] = [:]
+        var locations: [Int: (batch: String, row: Int)] = [:]
+        for point in Set(instance.inputs.flatMap(\.instances)) {
+            guard let (batch, row) = work.location[point] else { continue }
+            if let message = failed[point] {
+                missing[point] = message
+            } else {
+                locations[point] = (work.batches[batch].key, row)
+            }
+        }
+        let output = WorkPlan.outputPath(instance, plan.spec)
+        let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, locations: locations, failures: missing)
+        try operation.run(instance, gatherer: gatherer, output: output, context: context)
+        // An output holding failed points is rewritten by the next run.
+        if missing.isEmpty { try cache.recordOutput(output, key: instance.key) }
+        state.withLock { state in
+            state.report.outputsWritten.append(output)
+            if missing.isEmpty { state.succeededInstances.append(index) }
+        }
+    }
+}
