@@ -29,7 +29,9 @@ let package = Package(
         // file writes, SHA-256 digests, system errors, suggestions, the version.
         .target(name: "Base", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(name: "HDF5", dependencies: ["CHDF5", "Base"]),
-        .target(name: "LinearAlgebra", dependencies: ["CBLAS"]),
+        // Optimized even in debug builds, like Learning: the BLAS check's long-double
+        // reference loops run in every test run.
+        .target(name: "LinearAlgebra", dependencies: ["CBLAS"], swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Datasets", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
         // The trainer's step loop is optimized even in debug builds: unoptimized
         // Swift loops run it tens of times slower, and the tests train for real.

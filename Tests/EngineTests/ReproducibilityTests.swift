@@ -15,6 +15,29 @@ struct ReproducibilityTests {
         #expect(comparison.different.isEmpty, "\(comparison.different)")
     }
 
+    @Test("on both OpenBLAS kernel sets: --jobs 1, --jobs 2 and a batch half of whose points were cached in another batch agree bit for bit",
+          arguments: Subprocess.kernelSets.indices)
+    func kernelSets(set: Int) throws {
+        let (name, environment, unsetting) = Subprocess.kernelSets[set]
+        func run(_ workspace: Workspace, _ arguments: [String]) throws {
+            let result = try workspace.regime("run", arguments, environment: environment, unsetting: unsetting)
+            #expect(result.status == 0, "\(name): \(result.stderr)")
+        }
+        let one = try Workspace(label: "kernels1"), two = try Workspace(label: "kernels2"), grown = try Workspace(label: "kernels3")
+        try run(one, ["--jobs", "1"])
+        try run(two, ["--jobs", "2"])
+        // Batches of 4 hold two λ values at two α each: with λ = 0.002 in place of
+        // 0.001, half of each batch's points are the same; back at 0.001 the batch
+        // trains whole again, as in a run from nothing.
+        try run(grown, ["--set", "fit.sweep.l2=[0, 0.002]"])
+        try run(grown, [])
+        for other in [two, grown] {
+            let comparison = try Workspace.differences(one.path("results/sweep.h5"), other.path("results/sweep.h5"))
+            #expect(comparison.datasets > 30)
+            #expect(comparison.different.isEmpty, "\(name): \(comparison.different)")
+        }
+    }
+
     @Test("shards 1/2 and 2/2 into one cache, then a plain run that gathers, equal one run")
     func shards() throws {
         let whole = try Workspace(label: "whole"), sharded = try Workspace(label: "sharded")

@@ -17,8 +17,10 @@ struct Workspace {
 
     /// Runs `regime <command> pipeline.yaml <arguments>` in the workspace.
     @discardableResult
-    func regime(_ command: String = "run", _ arguments: [String] = []) throws -> ProcessResult {
-        try Subprocess.regime([command, pipeline] + arguments, currentDirectory: directory.path)
+    func regime(_ command: String = "run", _ arguments: [String] = [], environment: [String: String]? = nil,
+                unsetting: [String] = []) throws -> ProcessResult {
+        try Subprocess.regime([command, pipeline] + arguments, currentDirectory: directory.path, environment: environment,
+                              unsetting: unsetting)
     }
 
     /// Starts `regime run` in the background (output discarded, stderr to

@@ -9,6 +9,14 @@ public struct ProcessResult: Sendable {
 
 /// Runs child processes for end-to-end and interop tests.
 public enum Subprocess {
+    /// The two OpenBLAS kernel sets regime's guarantees must hold on: the one
+    /// these machines' environment forces (Haswell), and the one a user's
+    /// machine gets with OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset.
+    public static let kernelSets: [(name: String, environment: [String: String], unsetting: [String])] = [
+        ("Haswell", ["OPENBLAS_CORETYPE": "Haswell"], []),
+        ("the CPU's own", [:], ["OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"]),
+    ]
+
     /// Runs `executable` with `arguments` to completion and collects its output.
     public static func run(_ executable: String, _ arguments: [String], currentDirectory: String? = nil,
                            environment: [String: String]? = nil, unsetting: [String] = [],
@@ -53,7 +61,8 @@ public enum Subprocess {
 
     /// Runs the built `regime` with `arguments`.
     public static func regime(_ arguments: [String], currentDirectory: String? = nil,
-                              environment: [String: String]? = nil) throws -> ProcessResult {
-        try run(Paths.regimeBinary.path, arguments, currentDirectory: currentDirectory, environment: environment)
+                              environment: [String: String]? = nil, unsetting: [String] = []) throws -> ProcessResult {
+        try run(Paths.regimeBinary.path, arguments, currentDirectory: currentDirectory, environment: environment,
+                unsetting: unsetting)
     }
 }

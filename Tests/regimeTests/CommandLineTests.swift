@@ -65,3 +65,23 @@ struct CommandLineTests {
         #expect(result.stderr.contains("Error:"))
     }
 }
+
+/// `regime doctor` on both kernel sets regime's guarantees must hold on.
+@Suite("doctor")
+struct DoctorTests {
+    @Test("doctor names the kernels and finds 3,000 products right on both kernel sets", arguments: Subprocess.kernelSets.indices)
+    func doctor(set: Int) throws {
+        let (name, environment, unsetting) = Subprocess.kernelSets[set]
+        let result = try Subprocess.regime(["doctor"], environment: environment, unsetting: unsetting)
+        #expect(result.status == 0, "\(name): \(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains("dgemm:   3000 products against long double, all within their bound"))
+        let kernels = try #require(result.stdout.split(separator: "\n").first { $0.hasPrefix("kernels:") })
+        if set == 0 {
+            #expect(kernels.hasPrefix("kernels: Haswell (OPENBLAS_CORETYPE=Haswell)"))
+        } else {
+            // Never OpenBLAS's generic fallback on a CPU with AVX2.
+            let flags = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            if flags.contains(" avx2 ") { #expect(!kernels.contains("kernels: Prescott"), "\(kernels)") }
+        }
+    }
+}

@@ -142,6 +142,9 @@ public final class Runner: Sendable {
            let refusal = try MemoryEstimate.of(plan.plan, jobs: min(options.jobs, units.count)).problem(limit: limit) {
             throw refusal
         }
+        if first, let wrong = Runner.blasCheck {
+            throw wrong
+        }
         if first, let path = options.tracePath {
             guard FileManager.default.createFile(atPath: path, contents: nil), let handle = FileHandle(forWritingAtPath: path) else {
                 throw SystemError.current(path: path, operation: "cannot write the trace")
@@ -246,14 +249,23 @@ public final class Runner: Sendable {
         return "\(count) BLAS thread\(count == 1 ? "" : "s")"
     }
 
-    /// "OpenBLAS 0.3.21, Haswell kernels", from OpenBLAS's build configuration.
+    /// "OpenBLAS 0.3.21, Haswell kernels", from OpenBLAS's build configuration,
+    /// and why, when regime chose them over OpenBLAS's fallback.
     static var blasDescription: String {
         let words = BLAS.configuration.split(separator: " ").map(String.init)
         let library = words.prefix(2).joined(separator: " ")
-        // The word after the build flags (all upper case) is the core type.
-        let core = words.dropFirst(2).first { word in word.contains(where: \.isLowercase) && !word.contains("=") }
-        return library + (core.map { ", \($0) kernels" } ?? "")
+        let chosen = BLASKernel.replacedFallback.map { "; regime's choice: OpenBLAS does not know this CPU and would run \($0)" } ?? ""
+        return library + ", \(BLASKernel.current) kernels" + chosen
     }
+
+    /// OpenBLAS's products against long double (`BLASKernel.check`), once per
+    /// process before the first unit runs: 256 products of every transpose, a
+    /// few milliseconds. A kernel set that computes wrong results stops the run
+    /// before anything it computed reaches the cache.
+    static let blasCheck: BLASKernel.WrongResults? = {
+        let report = BLASKernel.check(products: 256, largest: 16)
+        return report.mismatches.isEmpty ? nil : BLASKernel.WrongResults(report: report)
+    }()
 
     // MARK: Reporting
 
