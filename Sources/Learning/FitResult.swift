@@ -53,6 +53,8 @@ public struct BatchOutput: Sendable {
     public var results: [FitResult]
     /// Whether `Trainer.cancellation` stopped the batch before every point finished.
     public var cancelled = false
+    /// Where the iterates lived (`TrainingSpace`).
+    public var space = TrainingSpace.weights
 
     /// A final metric of one point by name.
     public func metric(_ name: String, point: Int) -> Double? {

@@ -72,6 +72,10 @@ extension Trainer {
     /// objective: loss + λ₂/2·‖w‖² + λ_wd/2·‖θ‖² + λ₁·‖w‖₁. A separate pass, run
     /// only when an objective is needed (records, tol and rtol rules, stops).
     func updateObjective() {
+        if space == .rowSpace {
+            updateObjectiveInRowSpace()
+            return
+        }
         let count = active
         let squares = field(.sumSquares), absolute = field(.sumAbs), parameters = field(.sumParameters)
         if !penaltiesCurrent {
@@ -100,7 +104,7 @@ extension Trainer {
     /// Turns the predictions P (rows × active) into loss derivatives in place —
     /// the residual Xw − y for the squared loss, −y·σ(−y·m) for the logistic —
     /// and sets each column's loss and (logistic) error count.
-    func evaluateLoss(rows: Int, labels: UnsafeMutablePointer<Double>) {
+    func evaluateLoss(rows: Int, labels: UnsafePointer<Double>) {
         let count = active
         let loss = field(.loss), errors = field(.errors)
         for k in 0..<count {

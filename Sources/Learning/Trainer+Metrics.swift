@@ -17,8 +17,12 @@ extension Trainer {
         if let index = layout.trainError { for k in 0..<count { row(index)[k] = errors[k] / Double(n) } }
 
         if testRows > 0 {
-            BLAS.gemm(.none, .none, m: testRows, n: count, k: d, alpha: 1, a: xTest, lda: d,
-                      b: w, ldb: count, beta: 0, c: pTest, ldc: count)
+            if space == .rowSpace {
+                predictTestInRowSpace()
+            } else {
+                BLAS.gemm(.none, .none, m: testRows, n: count, k: d, alpha: 1, a: xTest, lda: d,
+                          b: w, ldb: count, beta: 0, c: pTest, ldc: count)
+            }
             let first = row(layout.testMSE ?? layout.testLoss!)
             let second = layout.testError.map(row)
             for k in 0..<count {

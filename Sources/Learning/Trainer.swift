@@ -17,8 +17,11 @@ import LinearAlgebra
 /// The same points in the same batch give bit-identical results on every run.
 ///
 /// All memory is allocated when the trainer is made, in buffers it owns
-/// (`Buffer`, freed with it); the step loop allocates nothing. Memory: about (6 + 2·blocks)·d·K + (n + m)·(d + K) doubles, plus
-/// K·metrics·(steps/every + 1) for trajectories.
+/// (`Buffer`, freed with it); the step loop allocates nothing. The data is
+/// read in place from the problem's arrays, never copied (SGD alone keeps a
+/// reshuffled copy of X and y). Memory: about 5·d·K + (n + m)·K doubles,
+/// plus n·d for SGD's copy, plus n² + 3·n·K in the row space
+/// (`TrainingSpace`), plus K·metrics·(steps/every + 1) for trajectories.
 public final class Trainer {
     public let problem: FitProblem
     public let points: [FitSpec]
@@ -27,16 +30,38 @@ public final class Trainer {
     let layout: MetricLayout
     let n: Int, d: Int, testRows: Int, width: Int
 
-    // Data (owned copies; SGD reshuffles its copy every epoch).
-    let xBuffer: Buffer
-    var x: UnsafeMutablePointer<Double> { xBuffer.base }
-    let yBuffer: Buffer
-    var y: UnsafeMutablePointer<Double> { yBuffer.base }
-    let xTestBuffer: Buffer
-    var xTest: UnsafeMutablePointer<Double> { xTestBuffer.base }
-    let yTestBuffer: Buffer
-    var yTest: UnsafeMutablePointer<Double> { yTestBuffer.base }
+    /// Where the iterates live: the weights (d × K), or the row space of X.
+    public let space: TrainingSpace
+
+    // Data: the problem's own arrays, read in place while `run` runs (never
+    // copied); SGD reshuffles copies of X and y it owns every epoch.
+    var x: UnsafePointer<Double>
+    var y: UnsafePointer<Double>
+    var xTest: UnsafePointer<Double>
+    var yTest: UnsafePointer<Double>
+    let shuffledXBuffer: Buffer
+    let shuffledYBuffer: Buffer
+    /// What the data pointers point at outside `run`.
+    let placeholderBuffer: Buffer
     let yNorm: Double
+
+    // The row space (`TrainingSpace.rowSpace`): K = XXᵀ (n × n), the
+    // coordinates B (n × active) of w = c·w₀ + XᵀB, U₀ = X·w₀ and Q = K·B.
+    let kernelBuffer: Buffer
+    var kernel: UnsafeMutablePointer<Double> { kernelBuffer.base }
+    let coordinatesBuffer: Buffer
+    var coordinates: UnsafeMutablePointer<Double> { coordinatesBuffer.base }
+    let startPredictionsBuffer: Buffer
+    var startPredictions: UnsafeMutablePointer<Double> { startPredictionsBuffer.base }
+    let kernelProductBuffer: Buffer
+    var kernelProduct: UnsafeMutablePointer<Double> { kernelProductBuffer.base }
+    /// The test rows in the row space: X_test·Xᵀ (m × n) and X_test·w₀ (m × active).
+    let testKernelBuffer: Buffer
+    var testKernel: UnsafeMutablePointer<Double> { testKernelBuffer.base }
+    let testStartBuffer: Buffer
+    var testStart: UnsafeMutablePointer<Double> { testStartBuffer.base }
+    /// Whether every point starts from w₀ = 0 (then U₀ = 0 and w = XᵀB).
+    var startsAtZero = false
 
     // Iterates, d × active, row-major with leading dimension `active`.
     let theta0Buffer: Buffer
@@ -89,6 +114,8 @@ public final class Trainer {
     enum Field: Int, CaseIterable {
         case point, lr, l2, weightDecay, l1, maxSteps, tol, rtol, residualTol, divergence
         case loss, errors, objective, previous, initial, sumSquares, sumAbs, sumParameters
+        /// The row space: c of w = c·w₀ + XᵀB, and ‖w₀‖².
+        case startScale, startSquares
     }
 
     @inline(__always) func field(_ f: Field) -> UnsafeMutablePointer<Double> { columns + f.rawValue * width }
@@ -98,8 +125,13 @@ public final class Trainer {
     /// the same for every point of the batch, which is why a batch shares it).
     /// `initialWeights`, when given (one w per point, linear model only), replace
     /// the drawn initialization: method exact passes its closed form this way.
+    ///
+    /// `space` chooses where the iterates live: `.automatic` trains a linear
+    /// model by full-batch GD without l1 in the row space of X when d > n
+    /// (`TrainingSpace`); `.weights` always in the weights (for comparisons).
     public init(problem: FitProblem, points: [FitSpec], initStreams: [RandomStream],
-                orderStream: RandomStream = RandomStream(seed: 0), initialWeights: [[Double]]? = nil) throws {
+                orderStream: RandomStream = RandomStream(seed: 0), initialWeights: [[Double]]? = nil,
+                space requested: TrainingSpace.Request = .automatic) throws {
         guard let first = points.first else { throw LearningError("a batch needs at least one point") }
         guard initStreams.count == points.count else { throw LearningError("one init stream per point") }
         for (index, point) in points.enumerated() {
@@ -148,14 +180,27 @@ public final class Trainer {
         yNorm = BLAS.nrm2(train.y)
         if case .sgd(let size) = first.method { batchSize = min(size, n) } else { batchSize = n }
 
-        xBuffer = Buffer(copying: train.x.storage)
-        yBuffer = Buffer(copying: train.y)
-        xTestBuffer = Buffer(copying: problem.test?.x.storage ?? [])
-        yTestBuffer = Buffer(copying: problem.test?.y ?? [])
+        let stochastic = batchSize < n
+        let rowSpace = requested == .automatic && first.model == .linear && d > n && !stochastic && first.method != .exact
+            && initialWeights == nil && points.allSatisfy { $0.penalty.l1 == 0 }
+        space = rowSpace ? .rowSpace : .weights
+        placeholderBuffer = Buffer(1)
+        x = UnsafePointer(placeholderBuffer.base)
+        y = x
+        xTest = x
+        yTest = x
+        shuffledXBuffer = Buffer(stochastic ? n * d : 0)
+        shuffledYBuffer = Buffer(stochastic ? n : 0)
+        kernelBuffer = Buffer(rowSpace ? n * n : 0)
+        coordinatesBuffer = Buffer(rowSpace ? n * width : 0)
+        startPredictionsBuffer = Buffer(rowSpace ? n * width : 0)
+        kernelProductBuffer = Buffer(rowSpace ? n * width : 0)
+        testKernelBuffer = Buffer(rowSpace ? testRows * n : 0)
+        testStartBuffer = Buffer(rowSpace ? testRows * width : 0)
         theta0Buffer = Buffer(d * width)
-        theta1Buffer = Buffer(d * width)
+        theta1Buffer = Buffer(rowSpace ? 0 : d * width)
         wBuffer = Buffer(d * width)
-        gBuffer = Buffer(d * width)
+        gBuffer = Buffer(rowSpace ? 0 : d * width)
         pBuffer = Buffer(n * width)
         pTestBuffer = Buffer(testRows * width)
         columnsBuffer = Buffer(Field.allCases.count * width, .nan)
@@ -192,6 +237,7 @@ public final class Trainer {
             field(.rtol)[k] = point.stopping.rtol ?? .nan
             field(.residualTol)[k] = point.stopping.residualTol ?? .nan
             field(.divergence)[k] = point.stopping.divergenceFactor
+            field(.startScale)[k] = 1
         }
         initializeParameters(streams: initStreams, given: initialWeights)
     }
@@ -202,10 +248,9 @@ public final class Trainer {
         let parameters = given.map { weights in weights.map { ($0, [Double](repeating: 0, count: d)) } }
             ?? Trainer.initialParameters(model: model, points: points, streams: streams, features: d)
         for (k, (u, v)) in parameters.enumerated() {
-            for j in 0..<d {
-                theta0[j * width + k] = u[j]
-                theta1[j * width + k] = v[j]
-            }
+            for j in 0..<d { theta0[j * width + k] = u[j] }
+            // The row space trains the linear model, one block: θ₁ is not allocated.
+            if space == .weights { for j in 0..<d { theta1[j * width + k] = v[j] } }
         }
         forward()
     }
@@ -246,6 +291,27 @@ public final class Trainer {
     /// Trains every point to its stopping rule. `progress` is called with the
     /// number of points finished so far each time some finish.
     public func run(progress: ((Int) -> Void)? = nil) -> BatchOutput {
+        let train = problem.train, test = problem.test
+        return train.x.storage.withUnsafeBufferPointer { trainX in
+            train.y.withUnsafeBufferPointer { trainY in
+                (test?.x.storage ?? []).withUnsafeBufferPointer { testX in
+                    (test?.y ?? []).withUnsafeBufferPointer { testY in
+                        // Empty arrays have no base address: the placeholder stands in.
+                        let placeholder = UnsafePointer(placeholderBuffer.base)
+                        x = trainX.baseAddress ?? placeholder
+                        y = trainY.baseAddress ?? placeholder
+                        xTest = testX.baseAddress ?? placeholder
+                        yTest = testY.baseAddress ?? placeholder
+                        defer { (x, y, xTest, yTest) = (placeholder, placeholder, placeholder, placeholder) }
+                        return trainInPlace(progress: progress)
+                    }
+                }
+            }
+        }
+    }
+
+    /// The step loop, with the data pointers set.
+    private func trainInPlace(progress: ((Int) -> Void)?) -> BatchOutput {
         let clock = ContinuousClock()
         let start = clock.now
         let every = key.recordEvery
@@ -254,6 +320,13 @@ public final class Trainer {
         let evaluateEvery = stochastic ? (every > 0 ? every : stepsPerEpoch) : 1
         var finished = 0
         var epochPosition = n  // SGD: start with a shuffle
+        if stochastic {
+            shuffledXBuffer.base.update(from: x, count: n * d)
+            shuffledYBuffer.base.update(from: y, count: n)
+            x = UnsafePointer(shuffledXBuffer.base)
+            y = UnsafePointer(shuffledYBuffer.base)
+        }
+        if space == .rowSpace { prepareRowSpace() }
         let tol = field(.tol), rtol = field(.rtol)
         var step = 0
         var cancelled = false
@@ -273,13 +346,14 @@ public final class Trainer {
             let evaluate = step % evaluateEvery == 0 || Double(step) >= nextStop
             if evaluate {
                 // The objective of W_step on all training rows.
-                predict(rows: 0..<n, from: x)
+                if space == .rowSpace { predictInRowSpace() } else { predict(rows: 0..<n, from: x) }
                 evaluateLoss(rows: n, labels: y)
                 let record = every > 0 && step % every == 0
                 if record || needsObjective || Double(step) >= nextStop { updateObjective() }
                 let stopping = checkStopping(step: step)
                 if record || stopping > 0 {
                     updateObjective()
+                    if space == .rowSpace { materializeWeights() }
                     computeMetrics()
                 }
                 if record { recordTrajectories(at: step / every) }
@@ -299,29 +373,33 @@ public final class Trainer {
                 epochPosition = rows.upperBound
                 let batchX = x + rows.lowerBound * d
                 predict(rows: 0..<rows.count, from: batchX)
-                evaluateLoss(rows: rows.count, labels: y + rows.lowerBound)
+                evaluateLoss(rows: rows.count, labels: shuffledYBuffer.base + rows.lowerBound)
                 gradient(rows: rows.count, from: batchX)
+                update()
+            } else if space == .rowSpace {
+                updateInRowSpace()
             } else {
                 gradient(rows: n, from: x)
+                update()
             }
-            update()
             step += 1
         }
         var output = collectOutput()
         output.cancelled = cancelled
+        output.space = space
         return output
     }
 
     // MARK: Steps
 
     /// P = X[rows]·W.
-    @inline(__always) func predict(rows: Range<Int>, from matrix: UnsafeMutablePointer<Double>) {
+    @inline(__always) func predict(rows: Range<Int>, from matrix: UnsafePointer<Double>) {
         BLAS.gemm(.none, .none, m: rows.count, n: active, k: d, alpha: 1, a: matrix + rows.lowerBound * d, lda: d,
                   b: w, ldb: active, beta: 0, c: p, ldc: active)
     }
 
     /// G = X[rows]ᵀ·R / rows.
-    @inline(__always) func gradient(rows: Int, from matrix: UnsafeMutablePointer<Double>) {
+    @inline(__always) func gradient(rows: Int, from matrix: UnsafePointer<Double>) {
         BLAS.gemm(.transpose, .none, m: d, n: active, k: rows, alpha: 1 / Double(rows), a: matrix, lda: d,
                   b: p, ldb: active, beta: 0, c: g, ldc: active)
     }
@@ -393,9 +471,15 @@ public final class Trainer {
             }
         }
         squeeze(theta0, rows: d, stride: old)
-        squeeze(theta1, rows: d, stride: old)
         squeeze(w, rows: d, stride: old)
         squeeze(p, rows: n, stride: old)
+        if space == .rowSpace {
+            squeeze(coordinates, rows: n, stride: old)
+            squeeze(startPredictions, rows: n, stride: old)
+            squeeze(testStart, rows: testRows, stride: old)
+        } else {
+            squeeze(theta1, rows: d, stride: old)
+        }
         for f in Field.allCases {
             let row = field(f)
             var target = 0
@@ -431,6 +515,7 @@ public final class Trainer {
             }
         }
         // New row i is old row order[i]: follow each cycle once.
+        let x = shuffledXBuffer.base, y = shuffledYBuffer.base
         for start in 0..<n where order[start] >= 0 {
             var current = start
             scratchRow.update(from: x + start * d, count: d)

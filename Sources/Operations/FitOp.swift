@@ -14,6 +14,9 @@ struct FitOp: Operation {
                   doc: "Reference stages: a dist_<name> metric per reference, per record and final."),
     ]
     let usesRandomness = true
+    /// 2: linear models with d > n train in the row space, and one-column
+    /// products go to dgemv (the same iterates, other last bits).
+    let numericsVersion = 2
 
     let schema = Schema([
         KeySpec("model", .choice(of: ModelFamily.self), .defaulted(.string(ModelFamily.linear.rawValue)),

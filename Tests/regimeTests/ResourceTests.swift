@@ -21,7 +21,7 @@ struct ResourceTests {
     func hugeData() throws {
         for command in ["check", "run"] {
             let text = try refusal([command, pipeline, "--set", "data.n=1e9", "--set", "data.d=1e5"])
-            #expect(text.hasPrefix("regime: error: \(pipeline): this run needs about 8.00 PB of memory, more than the memory available ("))
+            #expect(text.hasPrefix("regime: error: \(pipeline): this run needs about 6.40 PB of memory, more than the memory available ("))
             #expect(text.contains("data takes 6.40 PB (the largest instance, data, holds 1000000000 rows × 100000 features); lower data.n or data.d, or set --memory"))
         }
     }

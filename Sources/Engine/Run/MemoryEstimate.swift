@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Learning
 import Operations
 import Pipeline
 
@@ -11,8 +12,8 @@ import Pipeline
 /// - data: every data instance (rows × (features + 1) doubles), twice, as
 ///   splitting and standardizing copy their input (the run keeps them);
 /// - training: `jobs` batches at once, each the trainer's buffers
-///   ((n + m)·d for its copy of X, (4·d + n + m)·K for iterates and
-///   predictions) and its trajectories (K × metrics × recorded steps) and
+///   ((5·d + n + m)·K for iterates, final weights and predictions; n·d for
+///   SGD's reshuffled copy of X; n² + 3·n·K in the row space) and its trajectories (K × metrics × recorded steps) and
 ///   final weights, which exist five times over while a batch is trained,
 ///   collected, recorded and sealed into the cache;
 /// - outputs: the summary (a few hundred bytes per point) and, for plots and
@@ -78,7 +79,11 @@ public struct MemoryEstimate: Sendable {
             let every = group.batchKey.recordEvery
             let recorded = every > 0 ? Double(group.maximumSteps / every + 1) : 0
             let metrics = 16.0 + Double(row.inputs.first { $0.slot == "compare" }?.instances.count ?? 0) * 4
-            let trainer = 8 * ((n + m) * d + (4 * d + n + m) * k)
+            // The trainer reads X in place; SGD keeps a reshuffled copy, the
+            // linear model in the row space K = XXᵀ and three n × K matrices.
+            var trainer = 8 * ((5 * d + n + m) * k)
+            if case .sgd = group.batchKey.method { trainer += 8 * n * d }
+            if group.batchKey.model == .linear, n < d { trainer += 8 * (n * n + 3 * n * k) }
             let trajectories = 8 * 5 * (recorded * metrics * k + d * k)
             let bytes = trainer + trajectories
             if bytes > worst?.bytes ?? -1 {
