@@ -31,11 +31,22 @@ public enum BLAS {
     // MARK: Level 3, pointer level
 
     /// C ← α·op(A)·op(B) + β·C, row-major, where op(A) is m × k and op(B) is k × n.
+    ///
+    /// A product with one column (n = 1, B as stored) is a matrix-vector
+    /// product and goes to dgemv: OpenBLAS 0.3.21's dgemm packs all of A for
+    /// it, which made a one-point batch's steps memory-bound (measured: 18% of
+    /// a one-point run in dgemm_oncopy).
     @inline(__always)
     public static func gemm(_ transA: Transpose, _ transB: Transpose, m: Int, n: Int, k: Int,
                             alpha: Double, a: UnsafePointer<Double>, lda: Int,
                             b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        if n == 1, transB == .none, m > 0, k > 0 {
+            let (rows, columns) = transA == .none ? (m, k) : (k, m)
+            cblas_dgemv(CblasRowMajor, transA.cblas, Int32(rows), Int32(columns), alpha, a, Int32(lda), b, Int32(ldb),
+                        beta, c, Int32(ldc))
+            return
+        }
         cblas_dgemm(CblasRowMajor, transA.cblas, transB.cblas, Int32(m), Int32(n), Int32(k),
                     alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
