@@ -12,7 +12,8 @@ extension Cache {
             try file.setAttribute("feature_names", batch.featureNames)
             try file.writeStrings("points", batch.pointKeys)
             let k = batch.count, d = batch.features
-            try file.write("weights", batch.weights.flatMap { $0 }, shape: [k, d])
+            // Weights do not compress; trajectories (smooth, NaN after a stop) do, at deflate's fastest level.
+            try file.write("weights", batch.weights.flatMap { $0 }, shape: [k, d], storage: .contiguous)
             try file.write("metrics", batch.metrics.flatMap { $0 }, shape: [k, batch.metricNames.count])
             try file.writeStrings("status", batch.status)
             try file.writeStrings("stop", batch.stop)
@@ -23,14 +24,17 @@ extension Cache {
             if !batch.recordedSteps.isEmpty {
                 let group = try file.createGroup("trajectories")
                 for (index, name) in batch.metricNames.enumerated() {
-                    try group.write(name, batch.trajectories[index].flatMap { $0 }, shape: [k, batch.recordedSteps.count])
+                    try group.write(name, batch.trajectories[index].flatMap { $0 }, shape: [k, batch.recordedSteps.count],
+                                    storage: .compressed(level: 1))
                 }
             }
             if let truth = batch.truth { try file.write("truth", truth) }
             let references = try file.createGroup("references")
             for (name, weights) in batch.fixedReferences { try references.write(name, weights) }
             let matched = try file.createGroup("matched")
-            for (name, weights) in batch.matchedReferences { try matched.write(name, weights.flatMap { $0 }, shape: [k, d]) }
+            for (name, weights) in batch.matchedReferences {
+                try matched.write(name, weights.flatMap { $0 }, shape: [k, d], storage: .contiguous)
+            }
         }
     }
 

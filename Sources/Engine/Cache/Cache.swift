@@ -42,6 +42,8 @@ public final class Cache: Sendable {
     func path(_ relative: String) -> String { root + "/" + relative }
 
     func objectPath(_ key: String) -> String { path("objects/\(key.prefix(2))/\(key).h5") }
+    /// The marker of a data instance that ran and that no stage reads.
+    func markerPath(_ key: String) -> String { path("objects/\(key.prefix(2))/\(key).ran") }
     func batchPath(_ key: String) -> String { path("batches/\(key.prefix(2))/\(key).h5") }
     func outputRecordPath(_ output: String) -> String { path("outputs/\(NameDigest.of(output))") }
     func statePath(_ stage: String) -> String { path("state/\(stage).json") }
@@ -122,6 +124,10 @@ public final class Cache: Sendable {
     }
 
     func hasObject(_ key: String) -> Bool { FileManager.default.fileExists(atPath: objectPath(key)) }
+    func hasMarker(_ key: String) -> Bool { FileManager.default.fileExists(atPath: markerPath(key)) }
+
+    /// Records that a data instance no stage reads has run: an empty sealed entry.
+    func saveMarker(_ key: String) throws(SystemError) { try writeEntry([], to: markerPath(key)) }
 
     // MARK: Lock and layout
 

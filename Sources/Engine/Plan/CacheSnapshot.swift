@@ -7,8 +7,10 @@ import Pipeline
 /// record of its last write, and the key parts of each stage's last run.
 /// Everything that decides what runs reads this value, never the cache.
 struct CacheSnapshot {
-    /// The content keys of the data and reference artifacts present.
+    /// The content keys of the reference artifacts present.
     var objects: Set<String> = []
+    /// The content keys of the data instances that ran (data itself is never cached).
+    var markers: Set<String> = []
     /// The keys of the batch files present.
     var batches: Set<String> = []
     /// Per output instance: nil when it is up to date, else why it is not.
@@ -29,6 +31,8 @@ struct CacheSnapshot {
             for index in expansion.range {
                 if operation.gathers {
                     snapshot.outputs[index] = outputReason(plan.instance(index), plan: plan, cache: cache, states: snapshot.states)
+                } else if operation.output == .data {
+                    if cache.hasMarker(plan.key(index)) { snapshot.markers.insert(plan.key(index)) }
                 } else if cache.hasObject(plan.key(index)) {
                     snapshot.objects.insert(plan.key(index))
                 }

@@ -29,7 +29,11 @@ struct Staleness {
             if stage.operation.gathers { forced.insert(stage.id) }
         }
 
-        // 1. What is already done.
+        // 1. What is already done. Data is never cached (docs/architecture.md,
+        // "The cache"): a data instance that a stage reads is never done, and runs
+        // whenever one of its readers runs; one that no stage reads is done when
+        // its marker says it ran.
+        let consumed = Set(spec.stages.flatMap(\.inputIDs))
         var done = [Bool](repeating: false, count: plan.plan.count)
         var outputReasons: [Int: String] = [:]
         for expansion in expansions where !forced.contains(expansion.stage.id) {
@@ -39,6 +43,8 @@ struct Staleness {
                     if case .some(.some(let reason)) = snapshot.outputs[index] { outputReasons[index] = reason } else { done[index] = true }
                 } else if operation.output == .fits {
                     done[index] = location[index].map { snapshot.batches.contains(batches[$0.batch].key) } ?? false
+                } else if operation.output == .data {
+                    done[index] = !consumed.contains(expansion.stage.id) && snapshot.markers.contains(plan.key(index))
                 } else {
                     done[index] = snapshot.objects.contains(plan.key(index))
                 }
@@ -46,7 +52,6 @@ struct Staleness {
         }
 
         // 2. What must run: targets that are not done, and what they need.
-        let consumed = Set(spec.stages.flatMap(\.inputIDs))
         var targets: [Int] = []
         if let shard {
             for batch in batches where batch.index % shard.count == shard.index - 1 { targets += batch.points }
@@ -97,7 +102,13 @@ struct Staleness {
                 reasons[index] = reason
             } else {
                 let instance = plan.instance(index)
-                reasons[index] = RunState.reason(now: instance.parts, before: snapshot.states[stageID]?.instances[instance.identity])
+                let before = snapshot.states[stageID]?.instances[instance.identity]
+                if consumed.contains(stageID), plan.plan.expansion(containing: index).stage.operation.output == .data,
+                   before == instance.parts {
+                    reasons[index] = "read by a stage that runs (data is recomputed, never cached)"
+                } else {
+                    reasons[index] = RunState.reason(now: instance.parts, before: before)
+                }
             }
         }
     }

@@ -95,11 +95,16 @@ extension Runner {
     }
 
     /// The artifact of a data or reference instance: in memory when this run
-    /// made it, else from the cache (verified). One that went missing since the
-    /// plan was made counts as corrupt, so the next pass recomputes it.
+    /// made it, else (a reference) from the cache, verified. One that went
+    /// missing since the plan was made counts as corrupt, so the next pass
+    /// recomputes it. Data is never cached: the plan runs every data instance a
+    /// running unit reads, before it.
     func artifact(_ index: Int) throws -> Artifact {
         if let artifact = state.withLock({ $0.artifacts[index] }) { return artifact }
         let instance = plan.instances[index]
+        guard plan.plan.expansion(containing: index).stage.operation.output != .data else {
+            preconditionFailure("data instance \(instance.identity) is read before it ran")
+        }
         guard let loaded = try cache.loadArtifact(key: instance.key, what: instance.identity) else {
             throw cache.discard(cache.objectPath(instance.key), what: instance.identity, reason: "missing")
         }
@@ -115,7 +120,12 @@ extension Runner {
         var inputs: [String: [Artifact]] = [:]
         for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
         let artifact = try operation.run(instance.instance, inputs: inputs, context: context)
-        try cache.save(artifact, key: instance.key)
+        if case .data = artifact {
+            // Recomputed whenever a reader runs, never cached; a marker for one no stage reads.
+            if state.withLock({ $0.readers[index, default: 0] }) == 0 { try cache.saveMarker(instance.key) }
+        } else {
+            try cache.save(artifact, key: instance.key)
+        }
         state.withLock { state in
             if state.readers[index, default: 0] > 0 { state.artifacts[index] = artifact }
             state.succeededInstances.append(index)
@@ -154,6 +164,10 @@ extension Runner {
         }
         let output = outcome.output
         if output.cancelled { throw CancellationError() }
+        if output.space == .rowSpace, state.withLock({ $0.rowSpaceStages.insert(batch.stage).inserted }) {
+            log("regime: \(batch.stage): the linear model trains in the row space of X (d = \(data.train.features) > n = \(data.train.rows)): "
+                + "K = XXᵀ once, n coordinates per point")
+        }
         let record = TrainedBatch(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
             metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,

@@ -38,6 +38,8 @@ public final class Runner: Sendable {
         var failedPoints: [Int: String] = [:]
         /// Units of this pass that failed on a corrupt cache entry.
         var corruptionFailures = 0
+        /// Fit stages whose batches the log has said train in the row space.
+        var rowSpaceStages: Set<String> = []
         var scheduler: Scheduler?
         var pointsDone = 0, unitsDone = 0, pointsTotal = 0, unitsTotal = 0
         var succeededInstances: [Int] = []
