@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
         // The trainer's step loop is optimized even in debug builds: unoptimized
         // Swift loops run it tens of times slower, and the tests train for real.
-        .target(name: "Learning", dependencies: ["LinearAlgebra", "Datasets", "CGLPK"],
+        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
         // The results file contract: layout, roles, the writer's and every reader's view.
@@ -63,7 +63,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"]),
         .testTarget(name: "LinearAlgebraTests", dependencies: ["LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "HDF5", "TestSupport"]),
-        .testTarget(name: "LearningTests", dependencies: ["Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
+        .testTarget(name: "LearningTests", dependencies: ["Base", "Learning", "Datasets", "LinearAlgebra", "HDF5", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Base", "Pipeline", "Operations", "TestSupport"]),
         .testTarget(name: "OperationsTests", dependencies: [
             "Operations", "Pipeline", "Learning", "Datasets", "ResultsFormat", "HDF5", "Base", "TestSupport",

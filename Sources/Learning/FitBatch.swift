@@ -1,4 +1,5 @@
 import Datasets
+import LinearAlgebra
 
 /// The reference solutions a `reference` stage offers.
 public enum ReferenceSolution: String, Sendable, CaseIterable {
@@ -39,6 +40,10 @@ public struct FitBatch: Sendable {
     public var fixedReferences: [(name: String, weights: [Double])]
     /// References computed per point from its parameters.
     public var matchedReferences: [MatchedReference]
+    /// The thin SVD of the training data, for the closed forms (method exact,
+    /// matched ridge and min_l2_init): by default computed by the batch; a run
+    /// shares one per data set across its batches (`SpectrumCache`).
+    public var spectrum: @Sendable (Matrix, [Double]) throws -> LinearSpectrum = { try LinearSpectrum($0, $1) }
 
     public init(train: Dataset, test: Dataset?, points: [FitSpec], initStreams: [RandomStream], orderStream: RandomStream,
                 fixedReferences: [(name: String, weights: [Double])] = [], matchedReferences: [MatchedReference] = []) {
@@ -69,6 +74,14 @@ public struct FitBatch: Sendable {
     public func run(cancelled: (@Sendable () -> Bool)? = nil, progress: ((Int) -> Void)? = nil) throws -> Outcome {
         guard let first = points.first else { throw LearningError("a batch needs at least one point") }
         let x = train.x, y = train.y
+        // One SVD of X for every closed form of the batch, made when first needed.
+        var factorization: LinearSpectrum?
+        func spectrum() throws -> LinearSpectrum {
+            if let factorization { return factorization }
+            let made = try self.spectrum(x, y)
+            factorization = made
+            return made
+        }
         // Matched references: one solution per point, each distinct value solved once.
         var matched: [(name: String, weights: [[Double]])] = []
         let order = matchedReferences.filter { $0 == .minL2FromInit } + matchedReferences.filter { $0 != .minL2FromInit }
@@ -77,11 +90,9 @@ public struct FitBatch: Sendable {
                 switch kind {
                 case .minL2FromInit:
                     let starts = Trainer.initialWeights(model: first.model, points: points, streams: initStreams, features: train.features)
-                    matched.append((kind.rawValue, try starts.map { try MinimumNorm.solve(x, y, from: $0) }))
+                    matched.append((kind.rawValue, try spectrum().minimumNorm(x: x, y: y, from: starts)))
                 case .ridge:
-                    matched.append((kind.rawValue, try FitBatch.solvedOncePerValue(points.map(\.penalty.l2)) {
-                        try Ridge.solve(x, y, lambda: $0)
-                    }))
+                    matched.append((kind.rawValue, try spectrum().ridge(lambdas: points.map(\.penalty.l2))))
                 case .qAlpha:
                     matched.append((kind.rawValue, try FitBatch.solvedOncePerValue(points.map(\.initScale)) {
                         try QAlpha.solve(x, y, alpha: $0)
@@ -93,12 +104,10 @@ public struct FitBatch: Sendable {
         }
         // Method exact: the closed form is the point's "initial" weights — ridge
         // at l2 + weight_decay (the same penalty for the linear model), the
-        // minimum-norm solution at 0.
+        // minimum-norm solution at 0 — all from the one SVD.
         var exact: [[Double]]?
         if first.method == .exact {
-            exact = try FitBatch.solvedOncePerValue(points.map { $0.penalty.l2 + $0.penalty.weightDecay }) { lambda in
-                lambda > 0 ? try Ridge.solve(x, y, lambda: lambda) : try MinimumNorm.solve(x, y)
-            }
+            exact = try spectrum().ridge(lambdas: points.map { $0.penalty.l2 + $0.penalty.weightDecay })
         }
         let problem = FitProblem(train: train, test: test, references: fixedReferences, perPointReferences: matched)
         let trainer = try Trainer(problem: problem, points: points, initStreams: initStreams, orderStream: orderStream,

@@ -67,7 +67,10 @@ extension Runner {
         state.withLock { state in
             for index in indices {
                 state.readers[index, default: 1] -= 1
-                if state.readers[index, default: 0] <= 0 { state.artifacts[index] = nil }
+                if state.readers[index, default: 0] <= 0 {
+                    state.artifacts[index] = nil
+                    spectra.remove(key: plan.instances[index].key)
+                }
             }
         }
     }
@@ -147,11 +150,14 @@ extension Runner {
         }
         let outcome: FitBatch.Outcome
         do {
-            let fit = FitBatch(train: data.train, test: data.test,
+            var fit = FitBatch(train: data.train, test: data.test,
                                points: try instances.map { try FitParameters($0.parameters).fitSpec(data: data) },
                                initStreams: instances.map { context.stream(for: $0.instance) },
                                orderStream: RandomStream(seed: plan.spec.seed).derived(batch.orderLabel),
                                fixedReferences: fixed, matchedReferences: matched)
+            // The closed forms' SVD, once per data set for the whole run.
+            let spectra = self.spectra, dataKey = plan.instances[batch.data].key
+            fit.spectrum = { x, y in try spectra.spectrum(key: dataKey, x: x, y: y) }
             let flag = cancelled
             var reported = 0
             outcome = try fit.run(cancelled: { flag.isSet }) { [self] finished in

@@ -25,6 +25,8 @@ public final class Runner: Sendable {
     let context: ExecutionContext
     let cancelled: CancellationFlag
     let state = Locked(RunnerState())
+    /// The SVD of each data set the closed forms use, shared by its batches.
+    let spectra = SpectrumCache()
     let clock = ContinuousClock()
     let started: ContinuousClock.Instant
 
