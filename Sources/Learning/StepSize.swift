@@ -3,10 +3,27 @@ import LinearAlgebra
 
 /// Step sizes for gradient descent.
 public enum StepSize {
-    /// The largest eigenvalue of XᵀX/n by power iteration from a fixed start,
-    /// to relative change `tolerance` (or `iterations` products). Two gemv per
-    /// iteration; never forms XᵀX.
-    public static func largestEigenvalue(of x: Matrix, iterations: Int = 1000, tolerance: Double = 1e-10) -> Double {
+    /// The largest eigenvalue of XᵀX/n. When the smaller side is at most
+    /// `exactBelow`, exactly: the Gram matrix of that side (XXᵀ/n or XᵀX/n,
+    /// which share their nonzero eigenvalues; n·d·min(n, d) flops) and LAPACK's
+    /// dsyevr for its top eigenvalue alone. Power iteration, which needed up to
+    /// 1,000 passes over X when the top two eigenvalues are close (as for
+    /// isotropic data), is kept for larger data. ∞ when XᵀX overflows.
+    public static func largestEigenvalue(of x: Matrix, exactBelow: Int = 2000) -> Double {
+        let n = x.rows, d = x.columns
+        guard n > 0, d > 0 else { return 0 }
+        guard min(n, d) <= exactBelow else { return powerIteration(x) }
+        var gram = n <= d ? BLAS.product(x, .none, x, .transpose) : BLAS.product(x, .transpose, x, .none)
+        let scale = 1 / Double(n)
+        for index in gram.storage.indices { gram.storage[index] *= scale }
+        guard gram.storage.allSatisfy(\.isFinite) else { return .infinity }
+        return (try? LAPACK.largestSymmetricEigenvalue(gram)) ?? powerIteration(x)
+    }
+
+    /// λ_max(XᵀX/n) by power iteration from a fixed start, to relative change
+    /// `tolerance` (or `iterations` products). Two gemv per iteration; never
+    /// forms XᵀX.
+    public static func powerIteration(_ x: Matrix, iterations: Int = 1000, tolerance: Double = 1e-10) -> Double {
         let n = x.rows, d = x.columns
         guard n > 0, d > 0 else { return 0 }
         var stream = RandomStream(seed: 0).derived("power iteration")

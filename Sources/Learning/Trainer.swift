@@ -219,12 +219,14 @@ public final class Trainer {
         scratchRowBuffer = Buffer(d)
 
         // Step sizes: the automatic rule needs λ_max(XᵀX/n), computed once.
-        let needsEigenvalue = points.contains { if case .auto = $0.learningRate { return true } else { return false } }
+        // Exact points take no steps: no step size (NaN in the results).
+        let exact = first.method == .exact
+        let needsEigenvalue = !exact && points.contains { if case .auto = $0.learningRate { return true } else { return false } }
         let lambdaMax = needsEigenvalue ? StepSize.largestEigenvalue(of: train.x) : 0
         for (k, point) in points.enumerated() {
-            let rate = StepSize.auto(for: point, largestEigenvalue: lambdaMax)
+            let rate = exact ? .nan : StepSize.auto(for: point, largestEigenvalue: lambdaMax)
             // A step size of 0 or infinity would train nothing, or NaN, in silence.
-            guard rate.isFinite, rate > 0 else {
+            guard exact || (rate.isFinite && rate > 0) else {
                 throw LearningError("point \(k): the automatic step size is \(rate) (the largest eigenvalue of XᵀX/n is \(lambdaMax)); standardize the data, or give optimizer.lr")
             }
             field(.point)[k] = Double(k)

@@ -95,6 +95,27 @@ public enum LAPACK {
         return (values, Matrix(rows: n, columns: n, storage: vectors))
     }
 
+    /// The largest eigenvalue of a symmetric matrix, alone (dsyevr with
+    /// range 'I': no eigenvectors, only the top of the spectrum). Only the
+    /// upper triangle of `a` is read.
+    public static func largestSymmetricEigenvalue(_ a: Matrix) throws -> Double {
+        precondition(a.rows == a.columns, "dsyevr: A is \(a.rows)×\(a.columns), not square")
+        try LinearAlgebraError.requireFinite(a.storage, routine: "dsyevr", name: "A")
+        let n = a.rows
+        if n == 0 { return 0 }
+        var work = a.storage
+        var found: Int32 = 0
+        var values = [Double](repeating: 0, count: n)
+        var vectors = [Double](repeating: 0, count: 1)
+        var support = [Int32](repeating: 0, count: 2)
+        let info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "N")), CChar(UInt8(ascii: "I")), CChar(UInt8(ascii: "U")),
+                                  Int32(n), &work, Int32(n), 0, 0, Int32(n), Int32(n), 0, &found, &values, &vectors, 1, &support)
+        if info != 0 {
+            throw LinearAlgebraError.from(routine: "dsyevr", info: info) { "the eigenvalue iteration did not converge (\($0))" }
+        }
+        return values[0]
+    }
+
     /// A thin singular value decomposition A = U·diag(s)·Vᵀ.
     public struct SVD: Sendable {
         /// m × r, orthonormal columns (r = min(m, n)).

@@ -46,7 +46,7 @@ struct ImplicitBiasTests {
     func kernelToRich() throws {
         let split = sparseProblem(n: 40, d: 100, k: 5)
         let x = split.train.x, y = split.train.y
-        // λ_max(XᵀX/n) independently of the trainer's power iteration.
+        // λ_max(XᵀX/n) independently of the trainer's own computation.
         var gram = BLAS.product(x, .transpose, x, .none)
         for index in gram.storage.indices { gram.storage[index] /= 40 }
         let lambdaMax = try LAPACK.symmetricEigen(gram).values.last!

@@ -137,14 +137,20 @@ struct TrainerTests {
         #expect(!bitIdentical(reordered.results[0].weights, first.results[0].weights), "another order, another path")
     }
 
-    @Test("lr: auto uses λ_max(XᵀX/n) from power iteration and the documented curvature rule")
+    @Test("lr: auto uses λ_max(XᵀX/n) (from the smaller Gram matrix, or power iteration) and the documented curvature rule")
     func autoStepSize() throws {
         let x = split.train.x
         var gram = BLAS.product(x, .transpose, x, .none)
         for index in gram.storage.indices { gram.storage[index] /= Double(x.rows) }
         let exact = try LAPACK.symmetricEigen(gram).values.last!
         let estimate = StepSize.largestEigenvalue(of: x)
-        #expect(abs(estimate - exact) < 1e-8 * exact)
+        #expect(abs(estimate - exact) < 1e-12 * exact)
+        #expect(abs(StepSize.largestEigenvalue(of: x, exactBelow: 0) - exact) < 1e-8 * exact)
+        #expect(abs(StepSize.powerIteration(x) - exact) < 1e-8 * exact)
+        // Wide data: the eigenvalue of XXᵀ/n, the same nonzero spectrum.
+        let wide = Matrix(rows: 3, columns: 5, storage: (0..<15).map { Double(($0 * 7) % 11) - 5 })
+        let wideGram = BLAS.product(wide, .transpose, wide, .none)
+        #expect(abs(StepSize.largestEigenvalue(of: wide) - (try LAPACK.symmetricEigen(wideGram).values.last!) / 3) < 1e-12 * 50)
         let diagonal = FitSpec(model: .diagonal(depth: 3), initScale: 2, penalty: Penalty(l2: 0.1, weightDecay: 0.2),
                                learningRate: .auto(scale: 0.5), stopping: Stopping(steps: 1))
         // κ = 2·D²·max(α², 1)^{D−1} = 2·9·16 = 288.
