@@ -1,3 +1,5 @@
+import Dispatch
+
 /// What `synthesize` draws: a Gaussian design, a ground truth w*, and labels
 /// y = X·w* + σ·ε with standard normal ε.
 public struct SynthesisSpec: Sendable, Hashable {
@@ -51,6 +53,13 @@ public struct SynthesisSpec: Sendable, Hashable {
     }
 }
 
+/// A buffer's base address handed to the blocks of a concurrentPerform, each
+/// of which writes rows no other block writes.
+private struct UncheckedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Double>?
+    init(_ pointer: UnsafeMutablePointer<Double>?) { self.pointer = pointer }
+}
+
 extension Dataset {
     /// Draws a data set from `spec`.
     ///
@@ -65,20 +74,29 @@ extension Dataset {
         let n = spec.rows, d = spec.features
         let truth = drawTruth(spec.truth, features: d, stream: stream.derived("truth"))
 
-        var x = [Double](repeating: 0, count: n * d)
         let design = stream.derived("design")
         let rho = spec.correlation
         let innovation = (1 - rho * rho).squareRoot()
-        for i in 0..<n {
-            var row = design.substream(i)
-            let base = i * d
-            var previous = 0.0
-            for j in 0..<d {
-                let z = row.nextGaussian()
-                let value = j == 0 ? z : rho * previous + innovation * z
-                x[base + j] = value
-                previous = value
+        // Each row draws from its own substream, so rows are filled in parallel
+        // blocks with the same values as one after another.
+        let x = [Double](unsafeUninitializedCapacity: n * d) { buffer, count in
+            let storage = UncheckedBuffer(buffer.baseAddress)
+            let blocks = min(n, 64)
+            DispatchQueue.concurrentPerform(iterations: blocks) { block in
+                guard let values = storage.pointer else { return }
+                for i in stride(from: block, to: n, by: blocks) {
+                    var row = design.substream(i)
+                    let base = i * d
+                    var previous = 0.0
+                    for j in 0..<d {
+                        let z = row.nextGaussian()
+                        let value = j == 0 ? z : rho * previous + innovation * z
+                        (values + base + j).initialize(to: value)
+                        previous = value
+                    }
+                }
             }
+            count = n * d
         }
 
         var y = [Double](repeating: 0, count: n)

@@ -123,7 +123,7 @@ extension Container {
         let bytes = shape.reduce(elementSize, *)
         var layout = storage
         if case .automatic = storage {
-            layout = (extendible || bytes >= Storage.compressionThreshold) ? .compressed(level: 4) : .contiguous
+            layout = (extendible || bytes >= Storage.compressionThreshold) ? .compressed(level: 1) : .contiguous
         }
         if extendible, case .contiguous = layout {
             throw context.error("create", "an extendible dataset must be chunked")
