@@ -112,4 +112,34 @@ struct DigestTests {
         let path = try directory.write("f.txt", long)
         #expect(try SHA256Digest.ofFile(path) == digest)
     }
+
+    @Test("the chunked file digest is SHA-256 of a header, the size and each 8 MiB chunk's SHA-256, as hashlib computes it")
+    func chunkedDigest() throws {
+        let directory = try TemporaryDirectory("chunked")
+        // Empty, one partial chunk, exactly two chunks, and two chunks and a byte.
+        for size in [0, 1000, 2 * SHA256Digest.fileChunkSize, 2 * SHA256Digest.fileChunkSize + 1] {
+            var bytes = [UInt8](repeating: 0, count: size)
+            for index in bytes.indices { bytes[index] = UInt8(truncatingIfNeeded: index &* 2654435761 >> 13) }
+            let path = directory.file("f\(size)")
+            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            let script = """
+            import hashlib, sys
+            data = open(sys.argv[1], 'rb').read()
+            chunk = 8 << 20
+            h = hashlib.sha256(b'regime chunked sha256 1\\n%d\\n' % len(data))
+            for start in range(0, max(len(data), 1), chunk):
+                h.update(hashlib.sha256(data[start:start + chunk]).digest())
+            print(h.hexdigest())
+            """
+            let expected = try Subprocess.run("/usr/bin/python3", ["-c", script, path])
+            #expect(try SHA256Digest.ofFileInChunks(path).hex == expected.stdout.trimmingCharacters(in: .whitespacesAndNewlines),
+                    "size \(size): \(expected.stderr)")
+            if size > 0 {
+                bytes[size - 1] ^= 1
+                FileManager.default.createFile(atPath: path, contents: Data(bytes))
+                #expect(try SHA256Digest.ofFileInChunks(path).hex != expected.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+        }
+        #expect(throws: SystemError.self) { try SHA256Digest.ofFileInChunks(directory.file("absent")) }
+    }
 }

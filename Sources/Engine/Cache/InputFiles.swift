@@ -3,7 +3,7 @@ import Foundation
 import Operations
 import Pipeline
 
-/// The digests of the files a pipeline reads, for content keys: SHA-256 of the
+/// The digests of the files a pipeline reads, for content keys: a chunked SHA-256 of the
 /// bytes, with a stat fast path. The cache remembers each file's digest with
 /// the stat it was taken at (size, modification and change times to the
 /// nanosecond, inode, device); while all of them match, the file is not read
@@ -44,7 +44,7 @@ public final class InputFiles: InputFileDigests, InputVerifying, Sendable {
         // Hash, and make sure the file did not change while it was read.
         for _ in 0..<3 {
             let before = try FileStamp.of(path)
-            let digest = try SHA256Digest.ofFile(path)
+            let digest = try SHA256Digest.ofFileInChunks(path)
             let after = try FileStamp.of(path)
             guard before == after else { continue }
             known.withLock { $0[path] = (after, digest, true) }
