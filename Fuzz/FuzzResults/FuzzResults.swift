@@ -18,6 +18,7 @@ import Foundation
 import FuzzSupport
 import HDF5
 import Report
+import ResultsFormat
 
 private let temporary = FuzzFile.path("results")
 

@@ -35,7 +35,7 @@ public func fuzzYAML(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         _ = try MemoryEstimate.of(plan, jobs: 2).summary
     } catch {
         // What regime prints: every diagnostic rendered against its source line.
-        _ = error.description
+        _ = String(describing: error)
     }
     return 0
 }
