@@ -23,16 +23,26 @@ struct CSVReader {
     }
 
     let file: String
-    private let bytes: [UInt8]
-    private var index = 0
-    private var line = 1
+    /// The bytes of whole records (a file, or a block of one cut at a record
+    /// boundary), followed by one readable byte that ends a number (a line end
+    /// or a 0): `DecimalParser` may read up to it.
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private var index: Int
+    private var line: Int
     private(set) var scratch: [UInt8] = []
 
-    init(file: String, bytes: [UInt8]) {
+    /// A reader of `bytes[range]`, whose first line is `line` of the file; a
+    /// byte-order mark is skipped at the start of a file.
+    init(file: String, bytes: UnsafeBufferPointer<UInt8>, range: Range<Int>, line: Int = 1) {
         self.file = file
-        self.bytes = bytes
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { index = 3 }
+        self.bytes = UnsafeBufferPointer(rebasing: bytes[..<range.upperBound])
+        index = range.lowerBound
+        self.line = line
+        if range.lowerBound == 0, line == 1, range.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
     }
+
+    /// Where the next record starts, and its line.
+    var position: (index: Int, line: Int) { (index, line) }
 
     /// Reads the next record's fields into `fields` and returns the line it
     /// starts on, or nil at the end of the file.
@@ -123,12 +133,29 @@ struct CSVReader {
     }
 
     func withBytes<R>(_ field: Field, _ body: (ArraySlice<UInt8>) -> R) -> R {
-        field.inScratch ? body(scratch[field.start..<field.end]) : body(bytes[field.start..<field.end])
+        field.inScratch ? body(scratch[field.start..<field.end]) : body(ArraySlice(bytes[field.start..<field.end]))
     }
 
     /// Parses a field as a number. Surrounding spaces and tabs are ignored.
     /// `.missing` for an empty cell or a missing-value marker (NA, NaN, NULL, …).
+    /// A decimal number goes through `DecimalParser` in place; anything else
+    /// (a marker, inf, text) through the general path below.
+    @inline(__always)
     func number(_ field: Field, buffer: inout [CChar]) -> CSVNumber {
+        if !field.inScratch, let base = bytes.baseAddress {
+            var lower = field.start, upper = field.end
+            while lower < upper, base[lower] == 0x20 || base[lower] == 0x09 { lower += 1 }
+            while upper > lower, base[upper - 1] == 0x20 || base[upper - 1] == 0x09 { upper -= 1 }
+            if lower < upper, case .value(let value) = DecimalParser.parse(base + lower, count: upper - lower) {
+                return .value(value)
+            }
+        }
+        return generalNumber(field, buffer: &buffer)
+    }
+
+    /// The number of a field that is not a plain decimal: empty, a missing-value
+    /// marker, or what strtod makes of it (inf, text).
+    private func generalNumber(_ field: Field, buffer: inout [CChar]) -> CSVNumber {
         withBytes(field) { slice in
             var lower = slice.startIndex, upper = slice.endIndex
             while lower < upper, slice[lower] == 0x20 || slice[lower] == 0x09 { lower += 1 }
