@@ -53,9 +53,11 @@ extension Dataset {
             }
 
             // Non-finite values: an error at the first, or drop their rows.
-            var keep: [Int] = []
+            // A scan that vectorizes finds the common case, all finite, at memory speed.
+            let rowsToCheck = allFinite(x) && allFinite(y) ? 0..<0 : 0..<n
+            var keep: [Int] = rowsToCheck.isEmpty ? Array(0..<n) : []
             keep.reserveCapacity(n)
-            for i in 0..<n {
+            for i in rowsToCheck {
                 var finite = y[i].isFinite
                 if !finite, !dropNonFinite {
                     throw DataError(file: path, place: .hdf5(object: ySet.path),
@@ -126,5 +128,17 @@ extension Dataset {
         try file.writeStrings("features", featureNames)
         if let truth { try file.write("truth", truth) }
         try file.close()
+    }
+}
+
+/// Whether every value is finite: the exponent bits of none are all ones. An
+/// OR over the whole array, which the compiler vectorizes.
+func allFinite(_ values: [Double]) -> Bool {
+    values.withUnsafeBufferPointer { buffer in
+        buffer.withMemoryRebound(to: UInt64.self) { bits in
+            var any: UInt64 = 0
+            for word in bits { any |= (~word & 0x7FF0_0000_0000_0000) == 0 ? 1 : 0 }
+            return any == 0
+        }
     }
 }

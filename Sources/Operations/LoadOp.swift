@@ -122,17 +122,14 @@ struct LoadOp: InstanceOperation {
 
 extension LoadOp: DataShaping {
     /// From the file's header: HDF5 dataset shapes, or a CSV file's line count
-    /// and header (an upper bound: quoted line breaks count as rows).
+    /// and header, read in blocks (an upper bound: blank lines and quoted line breaks count as rows).
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         guard let p = try? Parameters(instance.parameters) else { return nil }
         func rowsAndFeatures(path: String, x: String) -> (Int, Int)? {
             let resolved = spec.resolve(path)
             if p.format.resolved(for: path) == .csv {
-                guard let bytes = try? DurableFile.readAll(resolved) else { return nil }
-                let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: true)
-                guard let header = lines.first else { return nil }
-                let columns = header.split(separator: 0x2C, omittingEmptySubsequences: false).count
-                return (lines.count - 1, p.features?.count ?? max(columns - 1, 1))
+                guard let (rows, columns) = Dataset.csvShapeBound(path: resolved) else { return nil }
+                return (rows, p.features?.count ?? max(columns - 1, 1))
             }
             guard let file = try? File.open(resolved, locking: .off) else { return nil }
             defer { try? file.close() }
