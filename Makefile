@@ -47,13 +47,18 @@ docs: release
 clean:
 	rm -rf .build .regime results data/diabetes.h5
 
-# Benchmarks: regime next to the bare dgemm it calls and to NumPy and JAX peers,
-# in one session, with ratios (bench/report.py).
+# Benchmarks (issue 9): regime side by side with a researcher's own NumPy,
+# scikit-learn and JAX scripts (bench/peers/) on six workloads, whole processes,
+# alternating, 3 repetitions, with the bare dgemm rate (regime-bench) measured in
+# the same run; writes bench/RESULTS.md (about 15 minutes on 2 cores).
+# BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS=--quick for a
+# one-minute smoke run or BENCH_ARGS="--only w1,es".
+BENCH_ARGS ?=
 bench: deps release
 	$(SWIFT) build -c release --product regime-bench
+	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
-	.venv/bin/python bench/engine.py
-	.venv/bin/python bench/report.py
+	.venv/bin/python bench/run.py $(BENCH_ARGS)
 
 # BEGIN fuzz
 # Coverage-guided fuzzing of the input front ends (YAML pipelines, CSV, HDF5

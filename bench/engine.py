@@ -1,6 +1,7 @@
 """The engine's own speed (issue 4): regime check of a 1,000-point sweep, a
 no-op rerun of a 64-point sweep, and the scheduler's overhead per unit — each
 the best of five runs of the release binary, in a scratch copy of bench/."""
+import argparse
 import json
 import os
 import shutil
@@ -22,6 +23,10 @@ def timed(arguments, cwd, repeat=5):
 
 
 def main():
+    global regime
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--regime", default=regime)
+    regime = os.path.abspath(parser.parse_args().regime)
     scratch = tempfile.mkdtemp(prefix="regime-bench-")
     try:
         for name in os.listdir(os.path.join(root, "bench", "pipelines")):

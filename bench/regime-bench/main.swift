@@ -1,8 +1,18 @@
 // regime-bench: measurements of regime's own speed, printed as JSON lines for
-// bench/report.py, which runs the peers in the same session and prints ratios.
+// bench/run.py, which runs the peers in the same session and prints ratios.
 //
-//   regime-bench w1   the batched trainer on the W1 workload (issue 3), next to
-//                     the bare dgemm calls it makes, at 1 and 2 threads.
+//   regime-bench w1 [--threads T] [--batches B] [--reps R]
+//                     the batched trainer on the W1 workload (issue 3), next to
+//                     the bare dgemm calls it makes, at 1 and 2 threads (or T
+//                     only; at 2 threads in 1 batch × 2 BLAS threads and in 2
+//                     batches × 1, or B batches only), the best of R runs (3).
+//   regime-bench dgemm [--threads T] [--openblas-choice]
+//                     the square 2000 × 2000 dgemm rate alone (the kernels' peak).
+//
+// Like `regime run`, regime-bench first restarts itself with the kernel set the
+// CPU supports when OpenBLAS fell back to its generic kernels on a CPU it does
+// not know (Sources/regime/Kernels.swift), so that it measures the kernels
+// regime runs; --openblas-choice keeps OpenBLAS's own choice instead.
 import Datasets
 import Dispatch
 import Foundation
@@ -105,7 +115,23 @@ func emit(_ fields: [String: Any]) {
     print(String(decoding: data, as: UTF8.self))
 }
 
-let arguments = CommandLine.arguments.dropFirst()
+/// The restart `regime run` makes (Sources/regime/Kernels.swift): OpenBLAS
+/// reads OPENBLAS_CORETYPE only when it loads.
+func adoptPreferredBLASKernels() {
+    guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASKernel.preferredCore() else { return }
+    setenv("OPENBLAS_CORETYPE", core, 1)
+    setenv(BLASKernel.replacedVariable, BLASKernel.current, 1)
+    execv("/proc/self/exe", CommandLine.unsafeArgv)
+    unsetenv("OPENBLAS_CORETYPE")
+    unsetenv(BLASKernel.replacedVariable)
+}
+
+var arguments = CommandLine.arguments.dropFirst()
+if let flag = arguments.firstIndex(of: "--openblas-choice") {
+    arguments.remove(at: flag)
+} else {
+    adoptPreferredBLASKernels()
+}
 // `steps N`: one small batch with every metric, trained N steps — run under
 // valgrind for N = 100 and N = 10000 to see that the step loop allocates nothing.
 if arguments.first == "steps", let count = arguments.dropFirst().first.flatMap({ Int($0) }) {
@@ -121,25 +147,46 @@ if arguments.first == "steps", let count = arguments.dropFirst().first.flatMap({
     print(output.results.map(\.steps))
     exit(0)
 }
-guard arguments.first == "w1" || arguments.first == "w1-header" else {
-    FileHandle.standardError.write(Data("usage: regime-bench w1 | w1-header | steps N\n".utf8))
+func usage() -> Never {
+    FileHandle.standardError.write(Data("usage: regime-bench w1 [--threads T] [--batches B] [--reps R] | w1-header | dgemm [--threads T] [--openblas-choice] | steps N\n".utf8))
     exit(64)
 }
+guard ["w1", "w1-header", "dgemm"].contains(arguments.first) else { usage() }
+var options: [String: Int] = [:]
+var rest = arguments.dropFirst()
+while let name = rest.first {
+    guard ["--threads", "--batches", "--reps"].contains(name), let value = rest.dropFirst().first.flatMap({ Int($0) }),
+          value >= 1 else { usage() }
+    options[String(name.dropFirst(2))] = value
+    rest = rest.dropFirst(2)
+}
 let cores = ProcessInfo.processInfo.activeProcessorCount
+if arguments.first == "dgemm" {
+    let threads = options["threads"] ?? min(2, cores)
+    BLAS.threadCount = threads
+    emit(["threads": threads, "kind": "square dgemm", "gflops": squareGemmRate(), "blas": BLAS.configuration])
+    exit(0)
+}
 let flops = W1.flops(points: 64)
 emit(["workload": "w1", "gflop": flops / 1e9, "cores": cores, "blas": BLAS.configuration])
 if arguments.first == "w1-header" { exit(0) }
 let workload = W1()
-for threads in [1, min(2, cores)] where threads <= cores {
+let reps = options["reps"] ?? 3
+let threadCounts = options["threads"].map { [$0] } ?? [1, min(2, cores)]
+for threads in threadCounts where threads <= cores {
     BLAS.threadCount = threads
     emit(["threads": threads, "kind": "square dgemm", "gflops": squareGemmRate()])
     // One batch of 64 with `threads` BLAS threads, and (at 2 threads) two
     // batches of 32 on one BLAS thread each.
     let layouts = threads == 1 ? [(batches: 1, blas: 1)] : [(batches: 1, blas: threads), (batches: threads, blas: 1)]
-    for layout in layouts {
+    for layout in layouts where options["batches"].map({ $0 == layout.batches }) ?? true {
         BLAS.threadCount = layout.blas
-        let gemm = (0..<3).map { _ in workload.bareGemm(streams: layout.batches) }.min()!
-        let trainer = (0..<3).map { _ in workload.train(batches: layout.batches) }.min()!
+        // Alternating, so that a busy moment on the machine does not favour either.
+        var gemm = Double.infinity, trainer = Double.infinity
+        for _ in 0..<reps {
+            gemm = min(gemm, workload.bareGemm(streams: layout.batches))
+            trainer = min(trainer, workload.train(batches: layout.batches))
+        }
         emit(["threads": threads, "kind": "regime", "batches": layout.batches, "blas_threads": layout.blas,
               "seconds": trainer, "gflops": flops / trainer / 1e9,
               "gemm_seconds": gemm, "gemm_gflops": flops / gemm / 1e9, "fraction_of_gemm": gemm / trainer])
