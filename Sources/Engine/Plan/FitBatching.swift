@@ -11,7 +11,8 @@ import Operations
 ///
 /// Points are grouped by their data instance, compared references and batch
 /// structure (`FitSpec.BatchKey`; for SGD also `rep`) in point order, and each
-/// group is cut into near-equal batches of at most `batch_width` points. This
+/// group is dealt round-robin into near-equal batches of at most `batch_width`
+/// points, at least two from 16 points on (`pieces`, `members`). This
 /// depends on the pipeline alone — never on --jobs, --shard, timing or the cache.
 struct FitBatching {
     /// A batch as the pipeline defines it: its points, the data and references
@@ -123,11 +124,24 @@ struct FitBatching {
         }
     }
 
-    /// How a group of `size` points is cut: near-equal pieces of at most `width`.
+    /// How a group of `size` points is cut: near-equal pieces of at most
+    /// `width`, and at least two once the group has 16 points, so that a
+    /// single sweep keeps two cores busy (a rule of the pipeline alone, never
+    /// of the machine: batch composition fixes the results' last bits).
     static func pieces(_ size: Int, width: Int) -> [Int] {
         guard size > 0 else { return [] }
-        let count = (size + width - 1) / width
+        let count = max((size + width - 1) / width, size >= 16 ? 2 : 1)
         return (0..<count).map { size / count + ($0 < size % count ? 1 : 0) }
+    }
+
+    /// The members of each piece, as positions in the group: dealt round-robin
+    /// (piece j takes positions j, j + pieces, …), so that each batch gets points
+    /// from the whole range of a swept axis — along α or λ, training times vary
+    /// by orders of magnitude, and contiguous pieces would leave one batch, and
+    /// one core, with all the slow points.
+    static func members(_ size: Int, width: Int) -> [[Int]] {
+        let count = pieces(size, width: width).count
+        return (0..<count).map { Array(stride(from: $0, to: size, by: count)) }
     }
 
     /// The number of batches, from group sizes alone.
@@ -160,10 +174,8 @@ struct FitBatching {
                 let compare = row.inputs.first { $0.slot == "compare" }?.instances ?? []
                 let dataLabel = expansion.stage.operation.output == .fits ? plan.instance(data).streamLabel : ""
                 for group in members where !group.isEmpty {
-                    var start = 0
-                    for size in pieces(group.count, width: plan.spec.batchWidth) {
-                        let points = Array(group[start..<(start + size)])
-                        start += size
+                    for positions in FitBatching.members(group.count, width: plan.spec.batchWidth) {
+                        let points = positions.map { group[$0] }
                         var rep = ""
                         if let axis = structure.repeatAxis, structure.groups[structure.groupOfCombination[combinationOfPoint[points[0] - offset]]].key.method.isStochastic {
                             rep = String((points[0] - offset) / strides[axis] % sizes[axis])
