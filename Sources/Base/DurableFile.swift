@@ -86,12 +86,20 @@ public enum DurableFile {
         guard status.st_mode & S_IFMT == S_IFREG else {
             throw SystemError(path: shown, operation: "cannot read", reason: "not a regular file")
         }
+        // The size fstat reports, then whatever the file grew by since, read
+        // into a small buffer: a file read whole is not held twice.
         var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
         var filled = 0
+        var more = [UInt8](repeating: 0, count: 65536)
         while true {
-            if filled == bytes.count { bytes.append(contentsOf: [UInt8](repeating: 0, count: 65536)) }
-            let count = bytes.withUnsafeMutableBytes { buffer in
-                Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+            let count: Int
+            if filled < bytes.count {
+                count = bytes.withUnsafeMutableBytes { buffer in
+                    Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
+                }
+            } else {
+                count = more.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
+                if count > 0 { bytes.append(contentsOf: more[..<count]) }
             }
             if count < 0 {
                 if errno == EINTR { continue }

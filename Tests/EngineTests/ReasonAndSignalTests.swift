@@ -42,6 +42,30 @@ struct ReasonAndSignalTests {
         #expect(RunState.reason(now: now, before: now) == "output missing")
     }
 
+    @Test("the stored state keeps each part once, long parts as fingerprints, and gives the same reasons")
+    func storedState() throws {
+        let long = "{\"l2\":" + String(repeating: "1", count: 200) + "}"
+        #expect(RunState.fingerprint("short") == "short")
+        #expect(RunState.fingerprint(long).hasPrefix("sha256:") && RunState.fingerprint(long).count == 71)
+        #expect(RunState.fingerprint(RunState.fingerprint(long)) == RunState.fingerprint(long))
+        var state = RunState(instances: [:])
+        for point in 0..<50 {
+            let parts = StageInstance.KeyParts(numerics: "regime 1, fit 2", parameters: long + "\(point)", inputs: "a",
+                                               stream: "s\(point)", files: "x=data.csv@abc")
+            state.instances["fit[\(point)]"] = RunState.stored(parts)
+        }
+        let stored = RunState.Stored(state)
+        #expect(stored.parts.count == 50 + 50 + 4)  // parameters and streams differ; numerics, inputs, provenance, files shared
+        let data = try JSONEncoder().encode(stored)
+        #expect(try JSONDecoder().decode(RunState.Stored.self, from: data).state == state)
+        let now = StageInstance.KeyParts(numerics: "regime 1, fit 2", parameters: long + "7", inputs: "a", stream: "s7",
+                                         files: "x=data.csv@abc")
+        #expect(RunState.reason(now: now, before: state.instances["fit[7]"]) == "output missing")
+        var changed = now
+        changed.parameters = long + "8"
+        #expect(RunState.reason(now: changed, before: state.instances["fit[7]"]) == "parameters changed")
+    }
+
     @Test("--cache puts the cache where it is told")
     func cacheDirectory() throws {
         let workspace = try Workspace(label: "cache-dir")

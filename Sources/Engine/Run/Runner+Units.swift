@@ -209,6 +209,7 @@ extension Runner {
             }
         }
         let output = WorkPlan.outputPath(instance, plan.spec)
+        ProcessMemory.returnFreedPages()  // the trainers' buffers, before the results are assembled
         let gatherer = try PointGatherer(plan: plan, instance: instance, cache: cache, locations: locations, failures: missing)
         try operation.run(instance, gatherer: gatherer, output: output, context: context)
         // An output holding failed points is rewritten by the next run.

@@ -242,6 +242,9 @@ public final class Runner: Sendable {
                 try? cache.write("shard \(shard.index) of \(shard.count): \(result.pointsTrained) points in \(result.batches) batches, \(String(format: "%.1f", result.seconds)) s\n",
                                  to: cache.path("shards/\(planKey.prefix(16))-\(shard.index)-of-\(shard.count)"))
             }
+            // The batches' and the results writer's buffers are freed by now;
+            // hand the pages back before the state is encoded on top of them.
+            ProcessMemory.returnFreedPages()
             saveState(succeeded)
         }
         return result
@@ -292,7 +295,10 @@ public final class Runner: Sendable {
         for (stage, indices) in byStage {
             var state = RunState.load(cache, stage: stage) ?? RunState(instances: [:])
             let before = state
-            for index in indices { state.instances[plan.instances[index].identity] = plan.instances[index].parts }
+            for index in indices {
+                let instance = plan.instances[index]
+                state.instances[instance.identity] = RunState.stored(instance.parts)
+            }
             if state != before { try? state.save(cache, stage: stage) }
         }
     }
