@@ -20,6 +20,7 @@ static inline unsigned regime_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
 static inline hid_t regime_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
 static inline hid_t regime_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
 static inline hid_t regime_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
+static inline hid_t regime_H5P_DATASET_ACCESS(void) { return H5P_DATASET_ACCESS; }
 static inline hid_t regime_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline hid_t regime_H5P_ATTRIBUTE_CREATE(void) { return H5P_ATTRIBUTE_CREATE; }
 static inline hid_t regime_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }

@@ -82,14 +82,33 @@ public final class Dataset: Object {
 extension Container {
     /// Creates a numeric dataset of `shape`. With `extendible`, the first axis is
     /// unlimited and rows can be appended (the dataset is then always chunked).
+    ///
+    /// `fill` is what elements never written read as (HDF5's fill value; 0
+    /// otherwise) — set it rather than writing it, and a chunked dataset
+    /// allocates and compresses each chunk once, when it is written.
+    /// `chunkCacheBytes` sizes this handle's chunk cache (HDF5's default is
+    /// 1 MiB): a writer that fills chunks in a scattered order keeps them there,
+    /// compressed once on eviction instead of once per write.
     @discardableResult
     public func createDataset<T: StorableElement>(_ name: String, of type: T.Type, shape: [Int],
-                                                  storage: Storage = .automatic,
-                                                  extendible: Bool = false) throws -> Dataset {
+                                                  storage: Storage = .automatic, extendible: Bool = false,
+                                                  fill: T? = nil, chunkCacheBytes: Int? = nil) throws -> Dataset {
         let context = context(for: name)
         let fileType = try T.elementKind.memoryType(context)
         return try createDataset(name, type: fileType, elementSize: MemoryLayout<T>.stride,
-                                 shape: shape, storage: storage, extendible: extendible, context)
+                                 shape: shape, storage: storage, extendible: extendible, context) { dcpl, dapl in
+            if let fill {
+                _ = try withUnsafeBytes(of: fill) { bytes in
+                    try Library.call("H5Pset_fill_value", context) { H5Pset_fill_value(dcpl, fileType.id, bytes.baseAddress) }
+                }
+            }
+            if let chunkCacheBytes {
+                // Slots: a prime well above the chunks that fit, as HDF5 advises; w0 = 1 evicts fully written chunks first.
+                try Library.call("H5Pset_chunk_cache", context) {
+                    H5Pset_chunk_cache(dapl, 100_003, chunkCacheBytes, 1.0)
+                }
+            }
+        }
     }
 
     /// Creates a dataset and writes `values` (row-major, `shape.product` of them).
@@ -116,7 +135,8 @@ extension Container {
     }
 
     func createDataset(_ name: String, type: borrowing Handle, elementSize: Int, shape: [Int],
-                       storage: Storage, extendible: Bool, _ context: ErrorContext) throws -> Dataset {
+                       storage: Storage, extendible: Bool, _ context: ErrorContext,
+                       properties: (_ dcpl: hid_t, _ dapl: hid_t) throws -> Void = { _, _ in }) throws -> Dataset {
         guard shape.allSatisfy({ $0 >= 0 }) else { throw context.error("create", "negative extent in shape \(shape)") }
         let space = try Handle.dataspace(shape: shape, maxShape: extendible ? [nil] + shape.dropFirst().map { $0 } : nil, context)
         let dcpl = try Handle.propertyList(regime_H5P_DATASET_CREATE(), context)
@@ -142,10 +162,12 @@ extension Container {
             }
             try setChunking(dcpl, chunks: chunks, deflate: deflate, shuffle: shuffle, context)
         }
+        let dapl = try Handle.propertyList(regime_H5P_DATASET_ACCESS(), context)
+        try properties(dcpl.id, dapl.id)
         let lcpl = try Handle.propertyList(regime_H5P_LINK_CREATE(), context)
         try Library.call("H5Pset_create_intermediate_group", context) { H5Pset_create_intermediate_group(lcpl.id, 1) }
         let id = try Library.call("H5Dcreate2", context) {
-            H5Dcreate2(self.id, name, type.id, space.id, lcpl.id, dcpl.id, regime_H5P_DEFAULT())
+            H5Dcreate2(self.id, name, type.id, space.id, lcpl.id, dcpl.id, dapl.id)
         }
         return Dataset(id: id, filePath: filePath, path: childPath(name))
     }

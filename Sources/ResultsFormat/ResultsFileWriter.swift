@@ -100,12 +100,12 @@ public final class ResultsFileWriter {
                 try container.createGroup(name)
                 return nil
             }
-            let set = try container.createDataset(name, of: Double.self, shape: [count, features.count])
+            let set = try container.createDataset(name, of: Double.self, shape: [count, features.count], fill: .nan,
+                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: features.count))
             if let pointScale, let featureScale {
                 try set.attachDimensionScale(pointScale, toAxis: 0)
                 try set.attachDimensionScale(featureScale, toAxis: 1)
             }
-            try set.write([Double](repeating: .nan, count: count * features.count))
             return set
         }
         func shared(_ name: String, in container: Container) throws -> HDF5.Dataset {
@@ -133,13 +133,24 @@ public final class ResultsFileWriter {
             let point = try group.write(ResultsLayout.point, (0..<count).map { Int64($0) })
             try point.makeDimensionScale(named: ResultsLayout.point)
             for name in shape.metrics {
-                let set = try group.createDataset(name, of: Double.self, shape: [count, shape.steps.count])
-                try set.write([Double](repeating: .nan, count: count * shape.steps.count))
+                let set = try group.createDataset(name, of: Double.self, shape: [count, shape.steps.count], fill: .nan,
+                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: shape.steps.count))
                 try set.attachDimensionScale(point, toAxis: 0)
                 try set.attachDimensionScale(stepScale, toAxis: 1)
                 trajectories[name] = set
             }
         }
+    }
+
+    /// The chunk cache of a per-point dataset whose rows hold `row` doubles:
+    /// 512 rows (a window of batches deals at most 8 × 32 points across 256
+    /// consecutive rows, so the chunks a batch writes into stay cached until
+    /// they are full and each is compressed once), from 1 to 32 MiB — bounded,
+    /// whatever the number of points. Unwritten rows read as NaN, HDF5's fill
+    /// value here, so nothing is written twice and no NaN-filled copy of a
+    /// dataset is ever held in memory.
+    static func chunkCacheBytes(row: Int) -> Int {
+        min(32 << 20, max(1 << 20, 512 * row * MemoryLayout<Double>.stride))
     }
 
     /// One point's final weights.

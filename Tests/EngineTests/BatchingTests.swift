@@ -5,7 +5,7 @@ import Testing
 
 @Suite("how fit points are dealt into batches")
 struct BatchingTests {
-    @Test("near-equal pieces of at most batch_width, at least two from 16 points on, dealt round-robin")
+    @Test("near-equal pieces of at most batch_width, at least two from 16 points on, dealt round-robin in windows of 8")
     func pieces() {
         #expect(FitBatching.pieces(1, width: 32) == [1])
         #expect(FitBatching.pieces(15, width: 32) == [15])
@@ -16,7 +16,9 @@ struct BatchingTests {
         #expect(FitBatching.pieces(20, width: 4) == [4, 4, 4, 4, 4])
         #expect(FitBatching.members(7, width: 3) == [[0, 3, 6], [1, 4], [2, 5]])
         #expect(FitBatching.members(16, width: 32) == [[0, 2, 4, 6, 8, 10, 12, 14], [1, 3, 5, 7, 9, 11, 13, 15]])
-        for size in [1, 15, 16, 33, 100, 1000] {
+        // Beyond 8 batches, each window of 8 deals its own stretch of points.
+        #expect(FitBatching.members(20, width: 2) == (0..<8).map { [$0, $0 + 8] } + [[16, 18], [17, 19]])
+        for size in [1, 15, 16, 33, 100, 1000, 10_000] {
             let members = FitBatching.members(size, width: 32)
             #expect(members.map(\.count) == FitBatching.pieces(size, width: 32))
             #expect(members.flatMap { $0 }.sorted() == Array(0..<size), "every point once")

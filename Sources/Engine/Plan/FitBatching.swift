@@ -11,8 +11,9 @@ import Operations
 ///
 /// Points are grouped by their data instance, compared references and batch
 /// structure (`FitSpec.BatchKey`; for SGD also `rep`) in point order, and each
-/// group is dealt round-robin into near-equal batches of at most `batch_width`
-/// points, at least two from 16 points on (`pieces`, `members`). This
+/// group is dealt round-robin (within windows of 8 batches) into near-equal
+/// batches of at most `batch_width` points, at least two from 16 points on
+/// (`pieces`, `members`). This
 /// depends on the pipeline alone — never on --jobs, --shard, timing or the cache.
 struct FitBatching {
     /// A batch as the pipeline defines it: its points, the data and references
@@ -134,14 +135,29 @@ struct FitBatching {
         return (0..<count).map { size / count + ($0 < size % count ? 1 : 0) }
     }
 
+    /// The batches a group is dealt to round-robin, at most: consecutive
+    /// windows of this many batches share their stretch of the group's points.
+    static let dealingWindow = 8
+
     /// The members of each piece, as positions in the group: dealt round-robin
-    /// (piece j takes positions j, j + pieces, …), so that each batch gets points
-    /// from the whole range of a swept axis — along α or λ, training times vary
-    /// by orders of magnitude, and contiguous pieces would leave one batch, and
-    /// one core, with all the slow points.
+    /// within windows of `dealingWindow` pieces (piece j of a window takes its
+    /// stretch's positions j, j + pieces, …), so that each batch gets points
+    /// from across a swept axis — along α or λ, training times vary by orders
+    /// of magnitude, and contiguous pieces would leave one batch, and one core,
+    /// with all the slow points — while each batch's points stay within a
+    /// stretch of at most 8 × batch_width, which the results writer's chunk
+    /// cache holds whole.
     static func members(_ size: Int, width: Int) -> [[Int]] {
-        let count = pieces(size, width: width).count
-        return (0..<count).map { Array(stride(from: $0, to: size, by: count)) }
+        let sizes = pieces(size, width: width)
+        var members = [[Int]](repeating: [], count: sizes.count)
+        var start = 0
+        for first in stride(from: 0, to: sizes.count, by: dealingWindow) {
+            let window = first..<min(first + dealingWindow, sizes.count)
+            let span = window.reduce(0) { $0 + sizes[$1] }
+            for offset in 0..<span { members[window.lowerBound + offset % window.count].append(start + offset) }
+            start += span
+        }
+        return members
     }
 
     /// The number of batches, from group sizes alone.

@@ -150,15 +150,24 @@ extension PointGatherer {
     /// streams the per-point arrays from there).
     func summary(visit: ((TrainedBatch, [(output: Int, row: Int)]) throws -> Void)? = nil) throws -> (table: Table, roles: [SummaryRole]) {
         let count = points.count
-        let instances = points.map { plan.instances[$0] }
+        // Only what the table needs of each instance (a sweep's instances, with
+        // their parameters, would hold kilobytes per point).
+        var coordinatesOfPoint: [[Coordinate]] = [], stages: [String] = []
+        coordinatesOfPoint.reserveCapacity(count)
+        stages.reserveCapacity(count)
+        for point in points {
+            let instance = plan.instances[point]
+            coordinatesOfPoint.append(instance.coordinates)
+            stages.append(instance.stage)
+        }
         var table = Table()
         var roles: [SummaryRole] = []
 
         // Coordinates, in order of first appearance.
         var coordinateNames: [String] = [], seen = Set<String>()
         var coordinateRoles: [String: CoordinateRole] = [:]
-        for instance in instances {
-            for c in instance.coordinates where seen.insert(c.name).inserted {
+        for coordinates in coordinatesOfPoint {
+            for c in coordinates where seen.insert(c.name).inserted {
                 coordinateNames.append(c.name)
                 coordinateRoles[c.name] = c.role
             }
@@ -169,14 +178,13 @@ extension PointGatherer {
             case .replicate: roles.append(.replicate)
             case .fold: roles.append(.fold)
             }
-            let values = instances.map { instance in instance.coordinates.first { $0.name == name }?.value }
+            let values = coordinatesOfPoint.map { coordinates in coordinates.first { $0.name == name }?.value }
             if values.allSatisfy({ $0 == nil || $0?.number != nil }) {
                 table.append(name, .numbers(values.map { $0?.number ?? .nan }))
             } else {
                 table.append(name, .strings(values.map { $0.map(\.description) ?? "" }))
             }
         }
-        let stages = instances.map(\.stage)
         if Set(stages).count > 1 {
             table.append("stage", .strings(stages))
             roles.append(.stage)
