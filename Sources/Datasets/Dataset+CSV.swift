@@ -29,13 +29,13 @@ extension Dataset {
     /// and column — unless `dropNonFinite`, which drops such rows and counts them
     /// in the report.
     ///
-    /// The file is read in blocks of 16 MiB cut at record boundaries (line ends
+    /// The file is read in blocks of 4 MiB cut at record boundaries (line ends
     /// outside quotes), so memory holds one block besides the data; a block's
     /// records are parsed on every core when it holds no quotes.
     ///
     /// `blockBytes` sets the block size (tests cut small files into many blocks).
     public static func loadCSV(path: String, target: String, features: [String]? = nil,
-                               dropNonFinite: Bool = false, blockBytes: Int = 16 << 20) throws -> (Dataset, LoadReport) {
+                               dropNonFinite: Bool = false, blockBytes: Int = 4 << 20) throws -> (Dataset, LoadReport) {
         var isDirectory: ObjCBool = false
         let exists = FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory)
         guard exists, !isDirectory.boolValue else {
@@ -309,7 +309,12 @@ struct CSVTableParser {
 
     static func lineFeeds(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
         var total = 0
-        for index in 0..<count where start[index] == 0x0A { total += 1 }
+        var cursor = start
+        let end = start + count
+        while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+            total += 1
+            cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
         return total
     }
 
