@@ -35,7 +35,10 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Base", "HDF5", "LinearAlgebra"]),
         // The trainer's step loop is optimized even in debug builds: unoptimized
         // Swift loops run it tens of times slower, and the tests train for real.
-        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK"],
+        // The trainer's elementwise kernels in C, compiled for AVX-512, AVX2 and the
+        // baseline and chosen at load time (target_clones); optimized in debug builds too.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
+        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
         // The results file contract: layout, roles, the writer's and every reader's view.

@@ -1,3 +1,4 @@
+import CKernels
 import Datasets
 
 #if canImport(Glibc)
@@ -22,6 +23,10 @@ extension Trainer {
 
     @inline(__always)
     private func dispatch(step: Bool) {
+        if kernels == .compiled, dispatchCompiled(step: step) {
+            penaltiesCurrent = false
+            return
+        }
         var proximal = false
         if step {
             let l1 = field(.l1)
@@ -37,6 +42,23 @@ extension Trainer {
         case (.diagonal(let depth), _): kernel(Diagonal(depth: depth), step: step, proximal: false)
         }
         penaltiesCurrent = false
+    }
+
+    /// The squared and diagonal models' update by CKernels (the same
+    /// operations as `kernel`, compiled for AVX-512 and AVX2 as well); false
+    /// for the models it does not cover.
+    private func dispatchCompiled(step: Bool) -> Bool {
+        let rate = field(.lr), l2 = field(.l2), decay = field(.weightDecay)
+        switch model {
+        case .squared:
+            regime_squared_update(step ? 1 : 0, d, active, theta0, w, g, rate, l2, decay)
+            return true
+        case .diagonal(let depth):
+            regime_diagonal_update(depth, step ? 1 : 0, d, active, theta0, theta1, w, g, rate, l2, decay)
+            return true
+        case .linear:
+            return false
+        }
     }
 
     /// The fused update: g = G + λ₂·w; θ ← θ − η·(J_φ(θ)ᵀg + λ_wd·θ), then the

@@ -32,6 +32,8 @@ public final class Trainer {
 
     /// Where the iterates live: the weights (d × K), or the row space of X.
     public let space: TrainingSpace
+    /// Which elementwise update runs (`ElementwiseKernels`).
+    public let kernels: ElementwiseKernels
 
     // Data: the problem's own arrays, read in place while `run` runs (never
     // copied); SGD reshuffles copies of X and y it owns every epoch.
@@ -131,7 +133,8 @@ public final class Trainer {
     /// (`TrainingSpace`); `.weights` always in the weights (for comparisons).
     public init(problem: FitProblem, points: [FitSpec], initStreams: [RandomStream],
                 orderStream: RandomStream = RandomStream(seed: 0), initialWeights: [[Double]]? = nil,
-                space requested: TrainingSpace.Request = .automatic) throws {
+                space requested: TrainingSpace.Request = .automatic, kernels: ElementwiseKernels = .compiled) throws {
+        self.kernels = kernels
         guard let first = points.first else { throw LearningError("a batch needs at least one point") }
         guard initStreams.count == points.count else { throw LearningError("one init stream per point") }
         for (index, point) in points.enumerated() {
@@ -603,4 +606,12 @@ extension Duration {
         let (whole, attoseconds) = components
         return Double(whole) + Double(attoseconds) * 1e-18
     }
+}
+
+/// The trainer's elementwise update: CKernels' for the squared and diagonal
+/// models (runtime-chosen AVX-512, AVX2 or baseline code), or the generic Swift
+/// loop that defines it — selectable so that tests can hold the two to the same bits.
+public enum ElementwiseKernels: Sendable {
+    case compiled
+    case generic
 }
