@@ -50,7 +50,7 @@ clean:
 # Benchmarks (issue 9): regime side by side with a researcher's own NumPy,
 # scikit-learn and JAX scripts (bench/peers/) on six workloads, whole processes,
 # alternating, 3 repetitions, with the bare dgemm rate (regime-bench) measured in
-# the same run; writes bench/RESULTS.md (about 15 minutes on 2 cores).
+# the same run; writes bench/RESULTS.md (about 4 minutes on 2 cores).
 # BENCH_ARGS passes options to bench/run.py, e.g. BENCH_ARGS=--quick for a
 # one-minute smoke run or BENCH_ARGS="--only w1,es".
 BENCH_ARGS ?=
