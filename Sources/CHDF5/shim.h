@@ -7,6 +7,18 @@
 #include <hdf5.h>
 #include <hdf5_hl.h>
 
+/// Keeps HDF5 from registering its exit handler (Library.initialize says
+/// why): H5dont_atexit must come before the library first initializes, and
+/// the shims below that name library globals initialize it (H5OPEN), so each
+/// calls this first. Calling it again later is harmless.
+static inline void regime_H5_prepare(void) {
+    static int prepared = 0;
+    if (!prepared) {
+        H5dont_atexit();
+        prepared = 1;
+    }
+}
+
 static inline hid_t regime_H5P_DEFAULT(void) { return H5P_DEFAULT; }
 static inline hid_t regime_H5S_ALL(void) { return H5S_ALL; }
 static inline hid_t regime_H5E_DEFAULT(void) { return H5E_DEFAULT; }
@@ -17,22 +29,22 @@ static inline unsigned regime_H5F_ACC_RDWR(void) { return H5F_ACC_RDWR; }
 static inline unsigned regime_H5F_ACC_TRUNC(void) { return H5F_ACC_TRUNC; }
 static inline unsigned regime_H5F_ACC_EXCL(void) { return H5F_ACC_EXCL; }
 
-static inline hid_t regime_H5P_FILE_ACCESS(void) { return H5P_FILE_ACCESS; }
-static inline hid_t regime_H5P_FILE_CREATE(void) { return H5P_FILE_CREATE; }
-static inline hid_t regime_H5P_DATASET_CREATE(void) { return H5P_DATASET_CREATE; }
-static inline hid_t regime_H5P_DATASET_ACCESS(void) { return H5P_DATASET_ACCESS; }
-static inline hid_t regime_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
-static inline hid_t regime_H5P_ATTRIBUTE_CREATE(void) { return H5P_ATTRIBUTE_CREATE; }
-static inline hid_t regime_H5P_GROUP_CREATE(void) { return H5P_GROUP_CREATE; }
+static inline hid_t regime_H5P_FILE_ACCESS(void) { regime_H5_prepare(); return H5P_FILE_ACCESS; }
+static inline hid_t regime_H5P_FILE_CREATE(void) { regime_H5_prepare(); return H5P_FILE_CREATE; }
+static inline hid_t regime_H5P_DATASET_CREATE(void) { regime_H5_prepare(); return H5P_DATASET_CREATE; }
+static inline hid_t regime_H5P_DATASET_ACCESS(void) { regime_H5_prepare(); return H5P_DATASET_ACCESS; }
+static inline hid_t regime_H5P_LINK_CREATE(void) { regime_H5_prepare(); return H5P_LINK_CREATE; }
+static inline hid_t regime_H5P_ATTRIBUTE_CREATE(void) { regime_H5_prepare(); return H5P_ATTRIBUTE_CREATE; }
+static inline hid_t regime_H5P_GROUP_CREATE(void) { regime_H5_prepare(); return H5P_GROUP_CREATE; }
 
-static inline hid_t regime_H5T_NATIVE_DOUBLE(void) { return H5T_NATIVE_DOUBLE; }
-static inline hid_t regime_H5T_NATIVE_FLOAT(void) { return H5T_NATIVE_FLOAT; }
-static inline hid_t regime_H5T_NATIVE_INT64(void) { return H5T_NATIVE_INT64; }
-static inline hid_t regime_H5T_NATIVE_INT32(void) { return H5T_NATIVE_INT32; }
-static inline hid_t regime_H5T_NATIVE_UINT8(void) { return H5T_NATIVE_UINT8; }
-static inline hid_t regime_H5T_NATIVE_INT8(void) { return H5T_NATIVE_INT8; }
-static inline hid_t regime_H5T_C_S1(void) { return H5T_C_S1; }
-static inline hid_t regime_H5T_STD_REF_OBJ(void) { return H5T_STD_REF_OBJ; }
+static inline hid_t regime_H5T_NATIVE_DOUBLE(void) { regime_H5_prepare(); return H5T_NATIVE_DOUBLE; }
+static inline hid_t regime_H5T_NATIVE_FLOAT(void) { regime_H5_prepare(); return H5T_NATIVE_FLOAT; }
+static inline hid_t regime_H5T_NATIVE_INT64(void) { regime_H5_prepare(); return H5T_NATIVE_INT64; }
+static inline hid_t regime_H5T_NATIVE_INT32(void) { regime_H5_prepare(); return H5T_NATIVE_INT32; }
+static inline hid_t regime_H5T_NATIVE_UINT8(void) { regime_H5_prepare(); return H5T_NATIVE_UINT8; }
+static inline hid_t regime_H5T_NATIVE_INT8(void) { regime_H5_prepare(); return H5T_NATIVE_INT8; }
+static inline hid_t regime_H5T_C_S1(void) { regime_H5_prepare(); return H5T_C_S1; }
+static inline hid_t regime_H5T_STD_REF_OBJ(void) { regime_H5_prepare(); return H5T_STD_REF_OBJ; }
 static inline size_t regime_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 
 static inline unsigned regime_H5F_OBJ_ALL(void) { return H5F_OBJ_ALL; }

@@ -97,6 +97,7 @@ enum Library {
 
     /// The version of the HDF5 library regime is linked with, e.g. "1.10.8".
     static var version: String {
+        initialize()
         var major: UInt32 = 0, minor: UInt32 = 0, release: UInt32 = 0
         _ = H5get_libversion(&major, &minor, &release)
         return "\(major).\(minor).\(release)"
