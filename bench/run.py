@@ -504,10 +504,10 @@ class Bench:
                 text += ["regime's load-only run computed no `data` unit (its trace): the target uses the run that "
                          "trains on the data instead.", ""]
             # Peak memory: the bound is 1.5× the data plus the trainer's
-            # documented buffers (Trainer.swift: about 5·d·K + (n + m)·K doubles
+            # documented buffers (Trainer.swift: about 5·d·K + (2n + m)·K doubles
             # for the linear model in d-space, K = 1 here, no test rows, no records).
             d = c["load_cols"]
-            buffers = 8 * (5 * d + rows_used)
+            buffers = 8 * (5 * d + 2 * rows_used)
             bound = 1.5 * nbytes + buffers
             rss_only = statistics.median(r.rss for r in runs[only])
             rss_step = statistics.median(r.rss for r in runs[step])
@@ -518,7 +518,7 @@ class Bench:
             text += [f"Peak RSS: {rss_only / 2**20:.0f} MiB loading only ({rss_only / nbytes:.2f}× the data's "
                      f"{nbytes / 2**20:.0f} MiB), {rss_step / 2**20:.0f} MiB loading and training one step "
                      f"({rss_step / nbytes:.2f}×), against 1.5 × the data + the trainer's documented buffers "
-                     f"(5·d·K + (n + m)·K doubles, {buffers / 2**20:.1f} MiB) = {bound / 2**20:.0f} MiB: {verdict}. "
+                     f"(5·d·K + (2n + m)·K doubles, {buffers / 2**20:.1f} MiB) = {bound / 2**20:.0f} MiB: {verdict}. "
                      f"`regime check` estimates the run at {estimate}.", ""]
             # What regime read, through the step written out: w = η·Xᵀy/n from 0.
             check = runs[step][-1]

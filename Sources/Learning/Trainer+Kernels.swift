@@ -13,17 +13,18 @@ import Glibc
 extension Trainer {
     /// W = φ(θ), for the initial iterate.
     func forward() {
-        dispatch(step: false)
+        dispatch(step: false, rows: 0..<d)
     }
 
-    /// One gradient step on θ from G, then W = φ(θ).
-    func update() {
-        dispatch(step: true)
+    /// One gradient step on θ from G, then W = φ(θ), in the given rows of W
+    /// (all of them by default).
+    func update(rows: Range<Int>? = nil) {
+        dispatch(step: true, rows: rows ?? 0..<d)
     }
 
     @inline(__always)
-    private func dispatch(step: Bool) {
-        if kernels == .compiled, dispatchCompiled(step: step) {
+    private func dispatch(step: Bool, rows: Range<Int>) {
+        if kernels == .compiled, dispatchCompiled(step: step, rows: rows) {
             penaltiesCurrent = false
             return
         }
@@ -33,13 +34,13 @@ extension Trainer {
             for k in 0..<active where l1[k] > 0 { proximal = true }
         }
         switch (model, proximal) {
-        case (.linear, false): kernel(Linear(), step: step, proximal: false)
-        case (.linear, true): kernel(Linear(), step: step, proximal: true)
-        case (.squared, _): kernel(Squared(), step: step, proximal: false)
+        case (.linear, false): kernel(Linear(), step: step, proximal: false, rows: rows)
+        case (.linear, true): kernel(Linear(), step: step, proximal: true, rows: rows)
+        case (.squared, _): kernel(Squared(), step: step, proximal: false, rows: rows)
         // Depths written out so the power in Diagonal folds to multiplications.
-        case (.diagonal(2), _): kernel(Diagonal(depth: 2), step: step, proximal: false)
-        case (.diagonal(3), _): kernel(Diagonal(depth: 3), step: step, proximal: false)
-        case (.diagonal(let depth), _): kernel(Diagonal(depth: depth), step: step, proximal: false)
+        case (.diagonal(2), _): kernel(Diagonal(depth: 2), step: step, proximal: false, rows: rows)
+        case (.diagonal(3), _): kernel(Diagonal(depth: 3), step: step, proximal: false, rows: rows)
+        case (.diagonal(let depth), _): kernel(Diagonal(depth: depth), step: step, proximal: false, rows: rows)
         }
         penaltiesCurrent = false
     }
@@ -47,14 +48,16 @@ extension Trainer {
     /// The squared and diagonal models' update by CKernels (the same
     /// operations as `kernel`, compiled for AVX-512 and AVX2 as well); false
     /// for the models it does not cover.
-    private func dispatchCompiled(step: Bool) -> Bool {
+    private func dispatchCompiled(step: Bool, rows: Range<Int>) -> Bool {
         let rate = field(.lr), l2 = field(.l2), decay = field(.weightDecay)
+        let offset = rows.lowerBound * active
         switch model {
         case .squared:
-            regime_squared_update(step ? 1 : 0, d, active, theta0, w, g, rate, l2, decay)
+            regime_squared_update(step ? 1 : 0, rows.count, active, theta0 + offset, w + offset, g + offset, rate, l2, decay)
             return true
         case .diagonal(let depth):
-            regime_diagonal_update(depth, step ? 1 : 0, d, active, theta0, theta1, w, g, rate, l2, decay)
+            regime_diagonal_update(depth, step ? 1 : 0, rows.count, active, theta0 + offset, theta1 + offset, w + offset,
+                                   g + offset, rate, l2, decay)
             return true
         case .linear:
             return false
@@ -65,11 +68,11 @@ extension Trainer {
     /// proximal step of λ₁‖w‖₁ (linear only); w = φ(θ). With `step` false it only
     /// recomputes w.
     @inline(__always)
-    private func kernel<M: Parameterization>(_ model: M, step: Bool, proximal: Bool) {
+    private func kernel<M: Parameterization>(_ model: M, step: Bool, proximal: Bool, rows: Range<Int>) {
         let count = active
         let rate = field(.lr), l2 = field(.l2), decay = field(.weightDecay), l1 = field(.l1)
         let twoBlocks = model.blockCount == 2
-        for j in 0..<d {
+        for j in rows {
             let u = theta0 + j * count, v = theta1 + j * count, w = self.w + j * count, g = self.g + j * count
             for k in 0..<count {
                 var parameter = CoordinateParameters(u[k], twoBlocks ? v[k] : 0)

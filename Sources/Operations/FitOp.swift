@@ -16,7 +16,9 @@ struct FitOp: Operation {
     let usesRandomness = true
     /// 2: linear models with d > n train in the row space, and one-column
     /// products go to dgemv (the same iterates, other last bits).
-    let numericsVersion = 2
+    /// 3: full-batch steps in the weights fuse products and update by blocks
+    /// of 256 rows of W, and batches are dealt round-robin (other last bits).
+    let numericsVersion = 3
 
     let schema = Schema([
         KeySpec("model", .choice(of: ModelFamily.self), .defaulted(.string(ModelFamily.linear.rawValue)),

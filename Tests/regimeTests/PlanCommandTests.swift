@@ -20,7 +20,7 @@ struct PlanCommandTests {
         results  write               1  gathers 16 points
         table    export              1  gathers 16 points
         16 fit points in 4 batches; 24 instances in all
-        memory: about 762 kB at most (data: the largest instance, data, holds 60 rows × 120 features)
+        memory: about 765 kB at most (data: the largest instance, data, holds 60 rows × 120 features)
 
         """)
         let overridden = try Subprocess.regime(["check", pipeline, "--set", "fit.sweep.l2={linspace: [0, 1, 5]}"])

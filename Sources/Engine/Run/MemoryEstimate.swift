@@ -12,7 +12,8 @@ import Pipeline
 /// - data: every data instance (rows × (features + 1) doubles), twice, as
 ///   splitting and standardizing copy their input (the run keeps them);
 /// - training: `jobs` batches at once, each the trainer's buffers
-///   ((5·d + n + m)·K for iterates, final weights and predictions; n·d for
+///   ((5·d + 2·n + m)·K for iterates, final weights and predictions, this
+///   step's and the next; n·d for
 ///   SGD's reshuffled copy of X; n² + 3·n·K in the row space) and its trajectories (K × metrics × recorded steps) and
 ///   final weights, which exist five times over while a batch is trained,
 ///   collected, recorded and sealed into the cache;
@@ -81,7 +82,7 @@ public struct MemoryEstimate: Sendable {
             let metrics = 16.0 + Double(row.inputs.first { $0.slot == "compare" }?.instances.count ?? 0) * 4
             // The trainer reads X in place; SGD keeps a reshuffled copy, the
             // linear model in the row space K = XXᵀ and three n × K matrices.
-            var trainer = 8 * ((5 * d + n + m) * k)
+            var trainer = 8 * ((5 * d + 2 * n + m) * k)
             if case .sgd = group.batchKey.method { trainer += 8 * n * d }
             if group.batchKey.model == .linear, n < d { trainer += 8 * (n * n + 3 * n * k) }
             let trajectories = 8 * 5 * (recorded * metrics * k + d * k)
