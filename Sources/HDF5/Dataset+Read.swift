@@ -1,3 +1,4 @@
+import Base
 import CHDF5
 import Foundation
 
@@ -11,6 +12,7 @@ extension Dataset {
         let memoryType = try T.elementKind.memoryType(context)
         return try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             if count > 0 {
+                ProcessMemory.adviseHugePages(UnsafeMutableRawPointer(buffer.baseAddress!), bytes: count * MemoryLayout<T>.stride)
                 try Library.call("H5Dread", context) {
                     H5Dread(self.id, memoryType.id, regime_H5S_ALL(), regime_H5S_ALL(), regime_H5P_DEFAULT(), buffer.baseAddress)
                 }
