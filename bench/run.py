@@ -622,7 +622,7 @@ class Bench:
                      f"best of {self.reps}; BLAS: {self.bare['header']['blas']}):", "",
                      "| measurement | seconds | GFLOP/s |", "|---|---:|---:|",
                      f"| regime's trainer, in process | {b['seconds']:.2f} | {b['gflops']:.1f} |",
-                     f"| bare dgemm, the same calls and layout | {b['gemm_seconds']:.2f} | {b['gemm_gflops']:.1f} |",
+                     f"| bare dgemm, the same products as two whole-matrix calls a step | {b['gemm_seconds']:.2f} | {b['gemm_gflops']:.1f} |",
                      f"| whole `regime run` (median above) | {s[0]:.2f} | {flops / 1e9 / s[0]:.1f} |" if s else
                      "| whole `regime run` | failed | — |",
                      f"| square 2000³ dgemm at {self.threads} threads (peak, context) | — | "

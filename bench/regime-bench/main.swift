@@ -3,7 +3,7 @@
 //
 //   regime-bench w1 [--threads T] [--batches B] [--reps R]
 //                     the batched trainer on the W1 workload (issue 3), next to
-//                     the bare dgemm calls it makes, at 1 and 2 threads (or T
+//                     its products as bare dgemm calls, at 1 and 2 threads (or T
 //                     only; at 2 threads in 1 batch × 2 BLAS threads and in 2
 //                     batches × 1, or B batches only), the best of R runs (3).
 //   regime-bench dgemm [--threads T] [--openblas-choice]
@@ -66,8 +66,11 @@ struct W1 {
         return Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
     }
 
-    /// The same gemm calls with nothing in between, in `streams` parallel streams
-    /// of K = 64/streams columns.
+    /// The trainer's products as two whole-matrix dgemm calls per step (P = X·W,
+    /// G = XᵀP/n) and the test set's every record, with nothing in between, in
+    /// `streams` parallel streams of K = 64/streams columns. The trainer makes
+    /// the same products in blocks of 256 rows of W, fused with its update
+    /// (Trainer.fusedStep); this is the plain way to make them.
     func bareGemm(streams: Int) -> Double {
         let width = points.count / streams
         let x = problem.train.x.storage, xTest = problem.test!.x.storage
