@@ -51,6 +51,7 @@ extension Dataset {
         // `pending` holds whole records from a record boundary on, then the
         // bytes just read; what follows the last boundary waits for the next block.
         var pending: [UInt8] = []
+        var scanner = RecordScanner()
         let blockSize = max(blockBytes, 1)
         while true {
             let old = pending.count
@@ -70,7 +71,7 @@ extension Dataset {
             let atEnd = count == 0
             try pending.withUnsafeBufferPointer { buffer in
                 let records = UnsafeBufferPointer(rebasing: buffer[..<(buffer.count - 1)])
-                var (cut, quoted) = RecordBoundary.last(in: records)
+                var (cut, quoted) = scanner.cut(records)
                 if atEnd {
                     cut = records.count
                     quoted = memchr(records.baseAddress ?? buffer.baseAddress!, 0x22, records.count) != nil
@@ -138,30 +139,57 @@ extension Dataset {
 }
 
 /// Where records may be cut in CSV bytes that start at a record boundary: at
-/// a line feed outside quotes, which is where the number of quote characters
-/// before it is even (an escaped quote counts twice).
-enum RecordBoundary {
-    /// The end (just past a line feed) of the last record boundary in
-    /// `bytes` (0 when there is none), and whether the bytes before it hold a quote.
-    static func last(in bytes: UnsafeBufferPointer<UInt8>) -> (cut: Int, quoted: Bool) {
-        guard let base = bytes.baseAddress, !bytes.isEmpty else { return (0, false) }
-        if memchr(base, 0x22, bytes.count) == nil {
-            var index = bytes.count
-            while index > 0, base[index - 1] != 0x0A { index -= 1 }
-            return (index, false)
-        }
-        var odd = false, sawQuote = false
+/// a line end (a line feed, or a carriage return not followed by one) outside
+/// quotes, which is where the number of quote characters before it is even (an
+/// escaped quote counts twice). The scan resumes where the previous block's
+/// stopped, keeping the quote parity, so bytes that hold no boundary (a long
+/// quoted field, an unclosed quote) are scanned once, not once per block.
+struct RecordScanner {
+    /// Bytes of the pending buffer already scanned.
+    private var scanned = 0
+    /// Whether an odd number of quotes precedes `scanned`.
+    private var odd = false
+    /// Whether a quote occurs before `scanned`.
+    private var quoteBeforeScanned = false
+
+    /// The end of the last record boundary in `bytes` (0 when there is none)
+    /// and whether the bytes before it hold a quote; the caller then drops
+    /// the bytes before that end.
+    mutating func cut(_ bytes: UnsafeBufferPointer<UInt8>) -> (cut: Int, quoted: Bool) {
+        guard let base = bytes.baseAddress, bytes.count > scanned else { return (0, false) }
+        // A carriage return at the very end may yet be followed by a line feed.
+        let limit = base[bytes.count - 1] == 0x0D ? bytes.count - 1 : bytes.count
         var cut = 0, quotedBeforeCut = false
-        for index in 0..<bytes.count {
-            let byte = base[index]
-            if byte == 0x22 {
-                odd.toggle()
-                sawQuote = true
-            } else if byte == 0x0A, !odd {
-                cut = index + 1
+        var sawQuote = quoteBeforeScanned, quoteAfterCut = quoteBeforeScanned
+        func lineEnd(_ index: Int) -> Bool {
+            base[index] == 0x0A || (base[index] == 0x0D && index + 1 < bytes.count && base[index + 1] != 0x0A)
+        }
+        if !odd, scanned < limit, memchr(base + scanned, 0x22, limit - scanned) == nil {
+            var index = limit
+            while index > scanned, !lineEnd(index - 1) { index -= 1 }
+            if index > scanned {
+                cut = index
                 quotedBeforeCut = sawQuote
+                quoteAfterCut = false
+            }
+        } else {
+            for index in scanned..<max(limit, scanned) {
+                let byte = base[index]
+                if byte == 0x22 {
+                    odd.toggle()
+                    sawQuote = true
+                    quoteAfterCut = true
+                } else if !odd, lineEnd(index) {
+                    cut = index + 1
+                    quotedBeforeCut = sawQuote
+                    quoteAfterCut = false
+                }
             }
         }
+        // The state of what stays after the caller drops bytes[..<cut]; the
+        // quote parity at a cut is even, so `odd` carries over.
+        scanned = max(limit, scanned) - cut
+        quoteBeforeScanned = quoteAfterCut
         return (cut, quotedBeforeCut)
     }
 }
@@ -199,7 +227,10 @@ struct CSVTableParser {
         if !sawHeader {
             var reader = CSVReader(file: file, bytes: buffer, range: records, line: line)
             var fields: [CSVReader.Field] = []
-            guard let headerLine = try reader.next(into: &fields) else { return }  // blank lines only, so far
+            guard let headerLine = try reader.next(into: &fields) else {
+                line = reader.position.line  // blank lines only, so far: the next block starts after them
+                return
+            }
             try readHeader(fields.map { reader.text($0).trimmingCharacters(in: .whitespaces) }, line: headerLine)
             (start, line) = reader.position
             sawHeader = true
@@ -307,6 +338,8 @@ struct CSVTableParser {
         return (data, LoadReport(rowsRead: rowsRead, rowsDropped: rowsDropped))
     }
 
+    /// The line ends in whole records: line feeds, and carriage returns not
+    /// followed by one (the reader takes a bare CR as a line end too).
     static func lineFeeds(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
         var total = 0
         var cursor = start
@@ -314,6 +347,11 @@ struct CSVTableParser {
         while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
             total += 1
             cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        if memchr(start, 0x0D, count) != nil {
+            for index in 0..<count where start[index] == 0x0D && (index + 1 == count || start[index + 1] != 0x0A) {
+                total += 1
+            }
         }
         return total
     }

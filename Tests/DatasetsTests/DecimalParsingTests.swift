@@ -110,4 +110,39 @@ struct DecimalParsingTests {
         #expect(Dataset.csvShapeBound(path: try directory.write("empty.csv", "")) == nil)
         #expect(Dataset.csvShapeBound(path: directory.file("missing.csv")) == nil)
     }
+
+    @Test("bare carriage returns, blank lines before the header, an unclosed quote: blocks of any size read and report as the whole")
+    func awkwardEndings() throws {
+        let directory = try TemporaryDirectory("endings")
+        func message(_ body: () throws -> Void) -> String {
+            do { try body(); return "no error" } catch { return "\(error)" }
+        }
+        // Classic Mac line ends (CR alone), and blank lines before the header.
+        var stream = RandomStream(seed: 3)
+        let rows = (0..<300).map { "\($0),\(stream.nextGaussian()),\(stream.nextGaussian())" }
+        for (name, text) in [("cr.csv", "a,b,y\r" + rows.joined(separator: "\r") + "\r"),
+                             ("blank.csv", "\n\n\n\na,b,y\n" + rows.joined(separator: "\n"))] {
+            let path = try directory.write(name, text)
+            let (whole, _) = try Dataset.parseCSV(Array(text.utf8), file: path, target: "y")
+            #expect(whole.y.count == 300)
+            for size in [5, 64, 1000] {
+                let (blocked, _) = try Dataset.loadCSV(path: path, target: "y", blockBytes: size)
+                #expect(bitIdentical(blocked.x.storage, whole.x.storage) && bitIdentical(blocked.y, whole.y), "\(name), blocks of \(size)")
+            }
+            // An error late in the file names the same line read in blocks.
+            let bad = text.replacingOccurrences(of: "\n290,", with: "\nx290,").replacingOccurrences(of: "\r290,", with: "\rx290,")
+            let badPath = try directory.write("bad-" + name, bad)
+            let expected = message { _ = try Dataset.parseCSV(Array(bad.utf8), file: badPath, target: "y") }
+            #expect(expected.contains(name == "cr.csv" ? ":292: column 1" : ":296: column 1"), "\(expected)")
+            for size in [5, 64, 1000] {
+                #expect(message { _ = try Dataset.loadCSV(path: badPath, target: "y", blockBytes: size) } == expected)
+            }
+        }
+        // A quote never closed: one error, the same for blocks and whole.
+        let unclosed = "a,b,y\n1,2,3\n4,\"5,6\n" + String(repeating: "7,8,9\n", count: 2000)
+        let path = try directory.write("unclosed.csv", unclosed)
+        let expected = message { _ = try Dataset.parseCSV(Array(unclosed.utf8), file: path, target: "y") }
+        #expect(expected != "no error")
+        #expect(message { _ = try Dataset.loadCSV(path: path, target: "y", blockBytes: 100) } == expected)
+    }
 }
