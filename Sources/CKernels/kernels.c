@@ -12,7 +12,7 @@
 #endif
 
 // Diagonal's power: x^k as the Swift definition multiplies it.
-static inline double power(double x, long k) {
+static inline __attribute__((always_inline)) double power(double x, long k) {
     switch (k) {
     case 1: return x;
     case 2: return x * x;
@@ -26,7 +26,7 @@ static inline double power(double x, long k) {
     }
 }
 
-static inline void diagonal_rows(long depth, int step, long d, long count, double *restrict u, double *restrict v,
+static inline __attribute__((always_inline)) void diagonal_rows(long depth, int step, long d, long count, double *restrict u, double *restrict v,
                                  double *restrict w, const double *restrict g, const double *restrict rate,
                                  const double *restrict l2, const double *restrict decay) {
     const double D = (double)depth;
@@ -64,7 +64,7 @@ void regime_diagonal_update(long depth, int step, long d, long count, double *u,
     diagonal_rows(depth, 0, d, count, u, v, w, g, rate, l2, decay);
 }
 
-static inline void squared_rows(int step, long d, long count, double *restrict u, double *restrict w,
+static inline __attribute__((always_inline)) void squared_rows(int step, long d, long count, double *restrict u, double *restrict w,
                                 const double *restrict g, const double *restrict rate, const double *restrict l2,
                                 const double *restrict decay) {
     for (long j = 0; j < d; j++) {

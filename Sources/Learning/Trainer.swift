@@ -396,6 +396,9 @@ public final class Trainer {
             } else if space == .rowSpace {
                 updateInRowSpace()
             } else {
+                // The fused step reads P as this step's residuals: full-batch
+                // steps evaluate the loss every step (evaluateEvery is 1).
+                precondition(evaluate, "a full-batch step without its loss")
                 fusedStep()
                 predicted = true
             }

@@ -32,7 +32,8 @@ struct ResultsWriter {
     private func writeFile(_ file: File) throws {
         let shape = ResultsShape(points: gatherer.count, features: gatherer.uniformFeatures,
                                  steps: includeTrajectories ? gatherer.recordedSteps : [], metrics: gatherer.metricNames,
-                                 weights: includeWeights, truth: gatherer.truth, references: gatherer.references)
+                                 weights: includeWeights, truth: gatherer.truth, references: gatherer.references,
+                                 rowsDealtTogether: spec.dealingSpan)
         let writer = try ResultsFileWriter(file: file, shape: shape, provenance: provenance)
         let (table, roles) = try gatherer.summary { record, rows in
             for (output, row) in rows {

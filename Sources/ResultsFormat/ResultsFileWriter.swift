@@ -50,12 +50,17 @@ public struct ResultsShape: Sendable {
     public var truth: Sharing?
     /// The references, each shared by every point (one data set, fixed) or per point.
     public var references: [(name: String, sharing: Sharing)]
+    /// The most consecutive points whose rows arrive interleaved (the points of
+    /// one batch spread over this many): the per-point datasets' chunk caches
+    /// hold twice this many rows.
+    public var rowsDealtTogether: Int
 
     /// Whether an array is one for the whole file (d values) or one per point (P × d).
     public enum Sharing: Sendable { case shared, perPoint }
 
     public init(points: Int, features: [String]?, steps: [Int], metrics: [String], weights: Bool, truth: Sharing?,
-                references: [(name: String, sharing: Sharing)]) {
+                references: [(name: String, sharing: Sharing)], rowsDealtTogether: Int = 256) {
+        self.rowsDealtTogether = rowsDealtTogether
         self.points = points
         self.features = features
         self.steps = steps
@@ -103,11 +108,11 @@ public final class ResultsFileWriter {
             // Chunked without deflate: final weights are full-precision noise
             // to zlib (1.3:1 at level 1, 40 ms per 1.6 MB — most of writing a
             // 100-point ridge path); trajectories, which compress, keep it.
-            let shape = [count, features.count]
-            let chunks = Storage.chunkShape(for: shape, elementSize: MemoryLayout<Double>.stride, extendible: false)
-            let set = try container.createDataset(name, of: Double.self, shape: shape,
+            let dimensions = [count, features.count]
+            let chunks = Storage.chunkShape(for: dimensions, elementSize: MemoryLayout<Double>.stride, extendible: false)
+            let set = try container.createDataset(name, of: Double.self, shape: dimensions,
                                                   storage: .chunked(chunks: chunks, deflate: nil, shuffle: false), fill: .nan,
-                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: features.count))
+                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: features.count, span: shape.rowsDealtTogether))
             if let pointScale, let featureScale {
                 try set.attachDimensionScale(pointScale, toAxis: 0)
                 try set.attachDimensionScale(featureScale, toAxis: 1)
@@ -140,7 +145,7 @@ public final class ResultsFileWriter {
             try point.makeDimensionScale(named: ResultsLayout.point)
             for name in shape.metrics {
                 let set = try group.createDataset(name, of: Double.self, shape: [count, shape.steps.count], fill: .nan,
-                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: shape.steps.count))
+                                                  chunkCacheBytes: ResultsFileWriter.chunkCacheBytes(row: shape.steps.count, span: shape.rowsDealtTogether))
                 try set.attachDimensionScale(point, toAxis: 0)
                 try set.attachDimensionScale(stepScale, toAxis: 1)
                 trajectories[name] = set
@@ -149,14 +154,14 @@ public final class ResultsFileWriter {
     }
 
     /// The chunk cache of a per-point dataset whose rows hold `row` doubles:
-    /// 512 rows (a window of batches deals at most 8 × 32 points across 256
-    /// consecutive rows, so the chunks a batch writes into stay cached until
-    /// they are full and each is compressed once), from 1 to 32 MiB — bounded,
-    /// whatever the number of points. Unwritten rows read as NaN, HDF5's fill
-    /// value here, so nothing is written twice and no NaN-filled copy of a
-    /// dataset is ever held in memory.
-    static func chunkCacheBytes(row: Int) -> Int {
-        min(32 << 20, max(1 << 20, 512 * row * MemoryLayout<Double>.stride))
+    /// twice the rows a batch's points spread over (`span`: a window of 8
+    /// batches deals its stretch of points round-robin), so the chunks a
+    /// batch writes into stay cached until they are full and each is written
+    /// once; from 1 to 32 MiB — bounded, whatever the number of points.
+    /// Unwritten rows read as NaN, HDF5's fill value here, so nothing is
+    /// written twice and no NaN-filled copy of a dataset is held in memory.
+    static func chunkCacheBytes(row: Int, span: Int) -> Int {
+        min(32 << 20, max(1 << 20, 2 * span * row * MemoryLayout<Double>.stride))
     }
 
     /// One point's final weights.

@@ -137,7 +137,7 @@ struct FitBatching {
 
     /// The batches a group is dealt to round-robin, at most: consecutive
     /// windows of this many batches share their stretch of the group's points.
-    static let dealingWindow = 8
+    static let dealingWindow = PipelineSpec.dealingWindow
 
     /// The members of each piece, as positions in the group: dealt round-robin
     /// within windows of `dealingWindow` pieces (piece j of a window takes its

@@ -15,6 +15,11 @@ public struct PipelineSpec: Sendable {
     public var description: String?
     /// The most points the trainer takes in one batch.
     public var batchWidth: Int
+    /// How many batches share one stretch of a group's points, dealt
+    /// round-robin (the engine's batching).
+    public static let dealingWindow = 8
+    /// The most consecutive points a batch's points spread over.
+    public var dealingSpan: Int { PipelineSpec.dealingWindow * batchWidth }
     /// In declaration order.
     public var stages: [StageSpec]
 
