@@ -1,5 +1,8 @@
-// libFuzzer harness for the CSV reader: Dataset.parseCSV. A DataError is a fine
-// answer; a trap, a huge allocation or a hang is a finding.
+// libFuzzer harness for the CSV reader: Dataset.parseCSV, and differentially
+// Dataset.loadCSV, which streams the same bytes from a file in blocks cut at
+// record boundaries: for blocks of 1, 7 and about half the input, it must give
+// the same data bit for bit, or the same error word for word. A DataError is a
+// fine answer; a trap, a difference, a huge allocation or a hang is a finding.
 //
 // Input: the first byte chooses the options, the rest is the CSV file.
 //   bit 7      dropNonFinite
@@ -16,7 +19,24 @@
 //
 // Build and run with scripts/fuzz.sh csv.
 
+import Foundation
 import struct Datasets.Dataset
+import struct Datasets.LoadReport
+
+/// The file the streamed reading reads (one per fuzzing process).
+private let streamedPath = (ProcessInfo.processInfo.environment["REGIME_FUZZ_TMP"] ?? NSTemporaryDirectory())
+    + "/fuzz-\(getpid()).csv"
+
+/// What one reading gave: the data and report, or the error's text.
+private func outcome(_ body: () throws -> (Dataset, LoadReport)) -> String {
+    do {
+        let (dataset, report) = try body()
+        let bits = (dataset.x.storage + dataset.y).map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+        return "\(dataset.x.rows)x\(dataset.x.columns) \(dataset.featureNames) \(report) \(bits)"
+    } catch {
+        return "error: \(error)"
+    }
+}
 
 struct Options {
     var target: String
@@ -75,6 +95,19 @@ public func fuzzCSV(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         precondition(dataset.y.allSatisfy(\.isFinite) && dataset.x.storage.allSatisfy(\.isFinite))
     } catch {
         _ = "\(error)"
+    }
+    // The same bytes streamed from a file in blocks.
+    guard FileManager.default.createFile(atPath: streamedPath, contents: Data(csv)) else { return 0 }
+    let whole = outcome {
+        try Dataset.parseCSV(csv, file: streamedPath, target: options.target, features: options.features,
+                             dropNonFinite: options.dropNonFinite)
+    }
+    for blockBytes in [1, 7, csv.count / 2 + 1] {
+        let streamed = outcome {
+            try Dataset.loadCSV(path: streamedPath, target: options.target, features: options.features,
+                                dropNonFinite: options.dropNonFinite, blockBytes: blockBytes)
+        }
+        precondition(streamed == whole, "blocks of \(blockBytes): \(streamed.prefix(300)) ≠ whole: \(whole.prefix(300))")
     }
     return 0
 }

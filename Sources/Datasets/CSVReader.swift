@@ -41,6 +41,13 @@ struct CSVReader {
         if range.lowerBound == 0, line == 1, range.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
     }
 
+    /// Whether the byte at `index` ends a line: a line feed, or a carriage
+    /// return not followed by one (CRLF counts once, at its LF) — the rule
+    /// the block reader's line counts use too.
+    @inline(__always) private func endsLine(at index: Int) -> Bool {
+        bytes[index] == 0x0A || (bytes[index] == 0x0D && (index + 1 >= bytes.count || bytes[index + 1] != 0x0A))
+    }
+
     /// Where the next record starts, and its line.
     var position: (index: Int, line: Int) { (index, line) }
 
@@ -51,7 +58,7 @@ struct CSVReader {
         scratch.removeAll(keepingCapacity: true)
         // Skip blank lines.
         while index < bytes.count, bytes[index] == 0x0A || bytes[index] == 0x0D {
-            if bytes[index] == 0x0A { line += 1 }
+            if endsLine(at: index) { line += 1 }
             index += 1
         }
         guard index < bytes.count else { return nil }
@@ -121,7 +128,7 @@ struct CSVReader {
                 return escaped ? Field(start: scratchStart, end: scratch.count, inScratch: true)
                                : Field(start: start, end: end, inScratch: false)
             }
-            if byte == 0x0A { line += 1 }
+            if endsLine(at: index) { line += 1 }
             if escaped { scratch.append(byte) }
             index += 1
         }

@@ -40,6 +40,29 @@ struct FuzzRegressionTests {
                     _ = try Dataset.parseCSV(input, file: url.lastPathComponent, target: "y", dropNonFinite: drop)
                 }
             }
+            // Streamed from a file in blocks, as FuzzCSV checks: the same data or the same error.
+            let directory = try TemporaryDirectory("csv-regression")
+            let path = directory.file("input.csv")
+            #expect(FileManager.default.createFile(atPath: path, contents: Data(csv)))
+            func outcome(_ body: () throws -> (Dataset, LoadReport)) -> String {
+                do {
+                    let (data, report) = try body()
+                    return "\(report) \((data.x.storage + data.y).map(\.bitPattern))"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            let whole = outcome {
+                try Dataset.parseCSV(csv, file: path, target: options.target, features: options.features,
+                                     dropNonFinite: options.dropNonFinite)
+            }
+            for blockBytes in [1, 7, csv.count / 2 + 1] {
+                let streamed = outcome {
+                    try Dataset.loadCSV(path: path, target: options.target, features: options.features,
+                                        dropNonFinite: options.dropNonFinite, blockBytes: blockBytes)
+                }
+                #expect(streamed == whole, "\(url.lastPathComponent), blocks of \(blockBytes)")
+            }
         }
     }
 
