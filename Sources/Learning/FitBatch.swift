@@ -94,8 +94,11 @@ public struct FitBatch: Sendable {
                 case .ridge:
                     matched.append((kind.rawValue, try spectrum().ridge(lambdas: points.map(\.penalty.l2))))
                 case .qAlpha:
+                    // The limit of the batch's own depth (a batch shares its model).
+                    let depth: Int
+                    if case .diagonal(let modelDepth) = first.model { depth = modelDepth } else { depth = 2 }
                     matched.append((kind.rawValue, try FitBatch.solvedOncePerValue(points.map(\.initScale)) {
-                        try QAlpha.solve(x, y, alpha: $0)
+                        try QAlpha.solve(x, y, alpha: $0, depth: depth)
                     }))
                 }
             } catch {

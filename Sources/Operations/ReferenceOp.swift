@@ -16,7 +16,7 @@ struct ReferenceOp: InstanceOperation {
         KeySpec("lambda", .either([.number(.nonNegative), .choice(["match"])], description: "a number ≥ 0 or match"),
                 .defaulted(.string("match")), doc: "ridge's λ; match: the l2 of each fit point compared with it."),
         KeySpec("alpha", .either([.number(.positive), .choice(["match"])], description: "a number > 0 or match"),
-                .defaulted(.string("match")), doc: "q_alpha's α; match: the init_scale of each fit point compared with it."),
+                .defaulted(.string("match")), doc: "q_alpha's α; match: the init_scale of each fit point compared with it, and then the limit of that point's own depth (Woodworth et al.'s Q^D_α for the diagonal model of depth D; depth 2 for other models). A number: the depth-2 limit at that α."),
     ])
 
     /// The stage's parameters, typed.

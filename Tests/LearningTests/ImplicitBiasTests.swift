@@ -69,6 +69,26 @@ struct ImplicitBiasTests {
         #expect(distances == distances.sorted(by: >))
     }
 
+    @Test("diagonal depth 3: gradient descent with a small step from α·1 ends at the depth-3 limit, not depth 2's")
+    func depthThree() throws {
+        let split = sparseProblem(n: 20, d: 50, k: 3)
+        let x = split.train.x, y = split.train.y
+        let alphas = [1.0, 0.3]
+        let specs = alphas.map { alpha in
+            FitSpec(model: .diagonal(depth: 3), initScale: alpha, learningRate: .auto(scale: 0.2),
+                    stopping: Stopping(steps: 2_000_000, residualTol: 1e-9))
+        }
+        let output = try train(FitProblem(train: split.train), specs)
+        #expect(output.results.allSatisfy { $0.stopReason == .residual })
+        for (alpha, result) in zip(alphas, output.results) {
+            let depth3 = try QAlpha.solve(x, y, alpha: alpha, depth: 3), depth2 = try QAlpha.solve(x, y, alpha: alpha)
+            let distance = relativeDistance(result.weights, depth3)
+            // A finite step leaves an O(η) gap from the flow's limit; depth 2's limit is much farther.
+            #expect(distance < 5e-3, "α = \(alpha): \(distance)")
+            #expect(relativeDistance(result.weights, depth2) > 10 * distance, "α = \(alpha)")
+        }
+    }
+
     @Test("squared model with weight decay λ is the nonnegative lasso with penalty λ/2 (since ‖u‖² = ‖u∘u‖₁)")
     func squaredWeightDecay() throws {
         let data = Dataset.synthesize(SynthesisSpec(rows: 100, features: 20, truth: .sparse(k: 6, value: 1, randomSigns: true), noise: 0.5),

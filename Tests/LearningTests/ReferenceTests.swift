@@ -92,6 +92,39 @@ struct ReferenceTests {
         #expect(relativeDistance(try QAlpha.solve(x, y, alpha: 1e-4), l1) < 1e-3)
     }
 
+    @Test("the depth-D limit (D = 3, 4) is feasible, stationary (w⁻¹(w) in the row space of X), and tends to min_l2 and min_l1")
+    func depthLimit() throws {
+        let problem = sparseProblem(n: 40, d: 100, k: 5).train
+        let x = problem.x, y = problem.y
+        let l2 = try MinimumNorm.solve(x, y), l1 = try BasisPursuit.solve(x, y)
+        for depth in [3, 4] {
+            var distancesToL1: [Double] = []
+            for alpha in [0.01, 0.1, 1, 10] {
+                let w = try QAlpha.solve(x, y, alpha: alpha, depth: depth)
+                #expect(relativeDistance(BLAS.product(x, .none, w), y) < 1e-11, "D = \(depth), α = \(alpha)")
+                // t = w⁻¹(w), coordinate by coordinate by bisection on the
+                // increasing map, must be Xᵀν for some ν.
+                let map = QAlpha.Map(alpha: alpha, depth: depth)
+                let edge = pow(alpha, Double(2 - depth)) / Double(depth * (depth - 2))
+                let t = w.map { target -> Double in
+                    var low = -edge, high = edge
+                    for _ in 0..<200 {
+                        let middle = (low + high) / 2
+                        if map.weight(middle) < target { low = middle } else { high = middle }
+                    }
+                    return (low + high) / 2
+                }
+                let nu = try MinimumNorm.solve(x.transposed, t)
+                #expect(relativeDistance(BLAS.product(x, .transpose, nu), t) < 1e-7, "D = \(depth), α = \(alpha)")
+                distancesToL1.append(relativeDistance(w, l1))
+            }
+            // From min_l2 (kernel regime) towards min_l1 (rich regime) as α shrinks.
+            #expect(distancesToL1 == distancesToL1.sorted(), "D = \(depth): \(distancesToL1)")
+            #expect(relativeDistance(try QAlpha.solve(x, y, alpha: 100, depth: depth), l2) < 1e-4, "D = \(depth)")
+            #expect(relativeDistance(try QAlpha.solve(x, y, alpha: 1e-3, depth: depth), l1) < 1e-2, "D = \(depth)")
+        }
+    }
+
     /// A unit vector with Xv = 0 (d > n): a row of Vᵀ beyond the rank, from the full SVD of Xᵀ's complement.
     private func nullSpaceDirection(_ x: Matrix) throws -> [Double] {
         var v = (0..<x.columns).map { Double(($0 * 7919) % 13) - 6 }

@@ -39,7 +39,7 @@ struct StudiesTests {
         #expect(zip(distances, norms).allSatisfy { $0 < 1e-6 * $1 }, "max relative distance \(zip(distances, norms).map { $0 / $1 }.max()!)")
     }
 
-    @Test("kernel-rich: small α approaches min_l1, large α min_l2, q_alpha tracks depth 2, test error falls towards the rich regime")
+    @Test("kernel-rich: small α approaches min_l1, large α min_l2, q_alpha (depth-matched) tracks every interpolating fit, test error falls towards the rich regime")
     func kernelRich() throws {
         let results = try Study("kernel-rich").run([
             "data.n=540", "data.d=200", "split.test=500", "fit.optimizer.steps=150000", "fit.record.every=1500",
@@ -60,6 +60,12 @@ struct StudiesTests {
                 #expect(!q.isEmpty && q.allSatisfy { $0 < 0.02 }, "dist_q_alpha \(q)")
             }
         }
+        // q_alpha is the limit of each point's own depth: every depth-3 point
+        // that interpolates sits on it too (depth 2's limit is 0.1–0.7 away there).
+        let trainMSE = results.numbers("train_mse"), distance = results.numbers("dist_q_alpha")
+        let interpolating = depth.indices.filter { depth[$0] == 3 && trainMSE[$0] < 1e-8 }
+        #expect(interpolating.count >= 3, "depth-3 points that interpolate: \(interpolating.count)")
+        #expect(interpolating.allSatisfy { distance[$0] < 0.02 }, "\(interpolating.map { distance[$0] })")
     }
 
     @Test("squared: a nonnegative sparse interpolant from a small init, next to the dense minimum-norm one")
