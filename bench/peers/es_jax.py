@@ -11,32 +11,18 @@ regime does). Float64; the time includes compilation.
 
     python es_jax.py DATA_DIR OUT.npz [--steps 50000] [--every 1000] [--tol 1e-6] [--points 16]
 """
-import argparse
-import json
-import time
-
-import h5py
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from peer import Peer
+
 jax.config.update("jax_enable_x64", True)
 
-parser = argparse.ArgumentParser()
-parser.add_argument("data")
-parser.add_argument("out")
-parser.add_argument("--steps", type=int, default=50000)
-parser.add_argument("--every", type=int, default=1000)
-parser.add_argument("--tol", type=float, default=1e-6)
-parser.add_argument("--points", type=int, default=16)
-args = parser.parse_args()
-
-start = time.perf_counter()
-with h5py.File(f"{args.data}/train.h5") as f:
-    X, y = f["X"][()], f["y"][()]
-with h5py.File(f"{args.data}/test.h5") as f:
-    X_test, y_test = jnp.asarray(f["X"][()]), jnp.asarray(f["y"][()])
-loaded = time.perf_counter()
+run = Peer(steps=50000, every=1000, tol=1e-6, points=16)
+args = run.args
+X, y = run.X, run.y
+X_test, y_test = jnp.asarray(run.X_test), jnp.asarray(run.y_test)
 
 n, d = X.shape
 alphas = np.logspace(-3, 0.5, args.points)
@@ -77,8 +63,7 @@ def one_point(alpha, lr):
 
 W, steps, test_mse, final_test_mse = jax.block_until_ready(
     jax.jit(jax.vmap(one_point))(jnp.asarray(alphas), jnp.asarray(lrs)))
-done = time.perf_counter()
+run.stop()
 
-np.savez(args.out, init_scale=alphas, lr=lrs, weights=np.asarray(W), steps=np.asarray(steps),
+run.finish(init_scale=alphas, lr=lrs, weights=np.asarray(W), steps=np.asarray(steps),
          test_mse=np.asarray(test_mse), final_test_mse=np.asarray(final_test_mse))
-print(json.dumps({"load_seconds": loaded - start, "compute_seconds": done - loaded}))

@@ -5,31 +5,18 @@ every `every` steps as w1_numpy.py does. The time includes compilation.
 
     python w1_jax.py DATA_DIR OUT.npz [--steps 2000] [--every 20] [--lr 0.01]
 """
-import argparse
-import json
-import time
-
-import h5py
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from peer import Peer
+
 jax.config.update("jax_enable_x64", True)
 
-parser = argparse.ArgumentParser()
-parser.add_argument("data")
-parser.add_argument("out")
-parser.add_argument("--steps", type=int, default=2000)
-parser.add_argument("--every", type=int, default=20)
-parser.add_argument("--lr", type=float, default=0.01)
-args = parser.parse_args()
-
-start = time.perf_counter()
-with h5py.File(f"{args.data}/train.h5") as f:
-    X, y = jnp.asarray(f["X"][()]), jnp.asarray(f["y"][()])
-with h5py.File(f"{args.data}/test.h5") as f:
-    X_test, y_test = jnp.asarray(f["X"][()]), jnp.asarray(f["y"][()])
-loaded = time.perf_counter()
+run = Peer(steps=2000, every=20, lr=0.01)
+args = run.args
+X, y = jnp.asarray(run.X), jnp.asarray(run.y)
+X_test, y_test = jnp.asarray(run.X_test), jnp.asarray(run.y_test)
 
 n, d = X.shape
 alphas = np.repeat(np.logspace(-3, 0, 16), 4)
@@ -59,9 +46,8 @@ def one_point(alpha, lam):
 
 
 W, records = jax.block_until_ready(jax.jit(jax.vmap(one_point))(jnp.asarray(alphas), jnp.asarray(lambdas)))
-done = time.perf_counter()
+run.stop()
 
 objective, test_mse, l1_norm, l2_norm = np.asarray(records).transpose(2, 0, 1)  # each K × T
-np.savez(args.out, init_scale=alphas, l2=lambdas, weights=np.asarray(W), objective=objective, test_mse=test_mse,
+run.finish(init_scale=alphas, l2=lambdas, weights=np.asarray(W), objective=objective, test_mse=test_mse,
          l1_norm=l1_norm, l2_norm=l2_norm)
-print(json.dumps({"load_seconds": loaded - start, "compute_seconds": done - loaded}))

@@ -6,27 +6,14 @@ matrices, two matrix products per step, recording the objective, test MSE,
 
     python w1_numpy.py DATA_DIR OUT.npz [--steps 2000] [--every 20] [--lr 0.01]
 """
-import argparse
-import json
-import time
-
-import h5py
 import numpy as np
 
-parser = argparse.ArgumentParser()
-parser.add_argument("data")
-parser.add_argument("out")
-parser.add_argument("--steps", type=int, default=2000)
-parser.add_argument("--every", type=int, default=20)
-parser.add_argument("--lr", type=float, default=0.01)
-args = parser.parse_args()
+from peer import Peer
 
-start = time.perf_counter()
-with h5py.File(f"{args.data}/train.h5") as f:
-    X, y = f["X"][()], f["y"][()]
-with h5py.File(f"{args.data}/test.h5") as f:
-    X_test, y_test = f["X"][()], f["y"][()]
-loaded = time.perf_counter()
+run = Peer(steps=2000, every=20, lr=0.01)
+args = run.args
+X, y = run.X, run.y
+X_test, y_test = run.X_test, run.y_test
 
 n, d = X.shape
 alphas = np.repeat(np.logspace(-3, 0, 16), 4)
@@ -48,9 +35,8 @@ for t in range(args.steps + 1):
     G = X.T @ R / n + lambdas * W
     U -= lr * 2 * U * G
     V += lr * 2 * V * G
-done = time.perf_counter()
+run.stop()
 
 objective, test_mse, l1_norm, l2_norm = np.array(records).transpose(1, 2, 0)  # each K × T
-np.savez(args.out, init_scale=alphas, l2=lambdas, weights=W.T, objective=objective, test_mse=test_mse,
+run.finish(init_scale=alphas, l2=lambdas, weights=W.T, objective=objective, test_mse=test_mse,
          l1_norm=l1_norm, l2_norm=l2_norm)
-print(json.dumps({"load_seconds": loaded - start, "compute_seconds": done - loaded}))
