@@ -41,11 +41,8 @@ struct CSVReader {
         if range.lowerBound == 0, line == 1, range.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF { index = 3 }
     }
 
-    /// Whether the byte at `index` ends a line: a line feed, or a carriage
-    /// return not followed by one (CRLF counts once, at its LF) — the rule
-    /// the block reader's line counts use too.
     @inline(__always) private func endsLine(at index: Int) -> Bool {
-        bytes[index] == 0x0A || (bytes[index] == 0x0D && (index + 1 >= bytes.count || bytes[index + 1] != 0x0A))
+        CSVLineEnd.at(bytes.baseAddress!, index, count: bytes.count)
     }
 
     /// Where the next record starts, and its line.
@@ -196,4 +193,31 @@ enum CSVNumber {
     case value(Double)
     case missing
     case text
+}
+
+/// Where CSV lines end, the one rule the reader's line numbers, the block
+/// reader's record boundaries and line counts, and `check`'s row bound share:
+/// a line feed, or a carriage return not followed by one (CRLF ends one line,
+/// at its LF).
+enum CSVLineEnd {
+    /// Whether `base[index]` ends a line (a CR as the last of `count` bytes does).
+    @inline(__always)
+    static func at(_ base: UnsafePointer<UInt8>, _ index: Int, count: Int) -> Bool {
+        base[index] == 0x0A || (base[index] == 0x0D && (index + 1 == count || base[index + 1] != 0x0A))
+    }
+
+    /// The line ends in `base[0..<count]`.
+    static func count(_ base: UnsafePointer<UInt8>, _ count: Int) -> Int {
+        var total = 0
+        var cursor = base
+        let end = base + count
+        while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
+            total += 1
+            cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
+        }
+        if memchr(base, 0x0D, count) != nil {
+            for index in 0..<count where base[index] == 0x0D && at(base, index, count: count) { total += 1 }
+        }
+        return total
+    }
 }

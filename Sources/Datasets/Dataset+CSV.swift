@@ -97,29 +97,27 @@ extension Dataset {
         let blockSize = 4 << 20
         let block = UnsafeMutableRawPointer.allocate(byteCount: blockSize, alignment: 64)
         defer { block.deallocate() }
+        let bytes = block.assumingMemoryBound(to: UInt8.self)
         var firstLine: [UInt8] = [], sawFirstLineEnd = false
-        var lineFeeds = 0, last: UInt8 = 0x0A, total = 0
+        var lineEnds = 0, endsOnLineEnd = true, total = 0
         while true {
             let count = read(descriptor, block, blockSize)
             if count < 0, errno == EINTR { continue }
             guard count >= 0 else { return nil }
             if count == 0 { break }
             total += count
-            var cursor = block
-            let end = block + count
-            while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
-                if !sawFirstLineEnd {
-                    firstLine.append(contentsOf: UnsafeRawBufferPointer(start: cursor, count: found - cursor))
-                    sawFirstLineEnd = true
-                }
-                lineFeeds += 1
-                cursor = found + 1
+            if !sawFirstLineEnd {
+                var index = 0
+                while index < count, bytes[index] != 0x0A, bytes[index] != 0x0D { index += 1 }
+                firstLine.append(contentsOf: UnsafeBufferPointer(start: bytes, count: index))
+                sawFirstLineEnd = index < count
             }
-            if !sawFirstLineEnd { firstLine.append(contentsOf: UnsafeRawBufferPointer(start: cursor, count: end - cursor)) }
-            last = block.load(fromByteOffset: count - 1, as: UInt8.self)
+            // A CRLF split across two blocks counts twice: still an upper bound.
+            lineEnds += CSVLineEnd.count(bytes, count)
+            endsOnLineEnd = bytes[count - 1] == 0x0A || bytes[count - 1] == 0x0D
         }
         guard total > 0 else { return nil }
-        let lines = lineFeeds + (last == 0x0A ? 0 : 1)
+        let lines = lineEnds + (endsOnLineEnd ? 0 : 1)
         let columns = firstLine.split(separator: 0x2C, omittingEmptySubsequences: false).count
         return (max(lines - 1, 0), columns)
     }
@@ -161,9 +159,8 @@ struct RecordScanner {
         let limit = base[bytes.count - 1] == 0x0D ? bytes.count - 1 : bytes.count
         var cut = 0, quotedBeforeCut = false
         var sawQuote = quoteBeforeScanned, quoteAfterCut = quoteBeforeScanned
-        func lineEnd(_ index: Int) -> Bool {
-            base[index] == 0x0A || (base[index] == 0x0D && index + 1 < bytes.count && base[index + 1] != 0x0A)
-        }
+        // Below `limit` a CR always has the byte after it in view.
+        func lineEnd(_ index: Int) -> Bool { CSVLineEnd.at(base, index, count: bytes.count) }
         if !odd, scanned < limit, memchr(base + scanned, 0x22, limit - scanned) == nil {
             var index = limit
             while index > scanned, !lineEnd(index - 1) { index -= 1 }
@@ -262,7 +259,7 @@ struct CSVTableParser {
             }
             guard end > pieceStart else { continue }
             pieces.append((pieceStart..<end, pieceLine))
-            pieceLine += CSVTableParser.lineFeeds(base + pieceStart, end - pieceStart)
+            pieceLine += CSVLineEnd.count(base + pieceStart, end - pieceStart)
             pieceStart = end
         }
         let layout = Layout(file: file, header: header, targetColumn: targetColumn, featureColumns: featureColumns,
@@ -336,24 +333,6 @@ struct CSVTableParser {
         let data = Dataset(x: Matrix(rows: y.count, columns: featureColumns.count, storage: x), y: y,
                            featureNames: featureColumns.map { header[$0] })
         return (data, LoadReport(rowsRead: rowsRead, rowsDropped: rowsDropped))
-    }
-
-    /// The line ends in whole records: line feeds, and carriage returns not
-    /// followed by one (the reader takes a bare CR as a line end too).
-    static func lineFeeds(_ start: UnsafePointer<UInt8>, _ count: Int) -> Int {
-        var total = 0
-        var cursor = start
-        let end = start + count
-        while cursor < end, let found = memchr(cursor, 0x0A, end - cursor) {
-            total += 1
-            cursor = UnsafePointer(found.assumingMemoryBound(to: UInt8.self)) + 1
-        }
-        if memchr(start, 0x0D, count) != nil {
-            for index in 0..<count where start[index] == 0x0D && (index + 1 == count || start[index + 1] != 0x0A) {
-                total += 1
-            }
-        }
-        return total
     }
 
     /// The rows one piece of records holds.

@@ -40,25 +40,9 @@ enum DecimalParser {
         var dropped = false       // a nonzero digit beyond the 19th
         var exponent = 0          // the power of ten the mantissa is scaled by
         var sawDigit = false
-        // Integer part.
-        while index < count {
-            let digit = start[index] &- 0x30
-            guard digit < 10 else { break }
-            sawDigit = true
-            if digits < 19 {
-                if mantissa != 0 || digit != 0 {
-                    mantissa = mantissa &* 10 &+ UInt64(digit)
-                    digits += 1
-                }
-            } else {
-                exponent += 1
-                if digit != 0 { dropped = true }
-            }
-            index += 1
-        }
-        // Fraction.
-        if index < count, start[index] == 0x2E {
-            index += 1
+        // The digits before the point scale the mantissa up past the 19th,
+        // those after it scale it down while they are taken.
+        @inline(__always) func digitRun(fraction: Bool) {
             while index < count {
                 let digit = start[index] &- 0x30
                 guard digit < 10 else { break }
@@ -68,12 +52,18 @@ enum DecimalParser {
                         mantissa = mantissa &* 10 &+ UInt64(digit)
                         digits += 1
                     }
-                    exponent -= 1
-                } else if digit != 0 {
-                    dropped = true
+                    if fraction { exponent -= 1 }
+                } else {
+                    if !fraction { exponent += 1 }
+                    if digit != 0 { dropped = true }
                 }
                 index += 1
             }
+        }
+        digitRun(fraction: false)
+        if index < count, start[index] == 0x2E {
+            index += 1
+            digitRun(fraction: true)
         }
         guard sawDigit else { return .invalid }
         // Exponent.
