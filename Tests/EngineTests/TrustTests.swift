@@ -1,4 +1,5 @@
 import Base
+import Datasets
 import Foundation
 import Testing
 import TestSupport
@@ -140,28 +141,28 @@ struct TrustTests {
             return !isDirectory.boolValue && name != "lock"
         }.sorted()
         #expect(entries.count >= 15)
-        var generator = SplitMix(seed: 2026)
+        var generator = RandomStream(seed: 2026)
         var warned = 0
         for round in 0..<36 {
             try FileManager.default.removeItem(atPath: cache)
             try FileManager.default.copyItem(atPath: pristine, toPath: cache)
             try FileManager.default.removeItem(atPath: workspace.path("results"))
             var damage: [String] = []
-            for _ in 0...(generator.next() % 3) {
-                let entry = entries[Int(generator.next() % UInt64(entries.count))]
+            for _ in 0...(generator.nextUInt64() % 3) {
+                let entry = entries[Int(generator.nextUInt64() % UInt64(entries.count))]
                 let path = cache + "/" + entry
                 guard var bytes = try? [UInt8](Data(contentsOf: URL(fileURLWithPath: path))) else { continue }
-                switch (round + Int(generator.next() % 4)) % 4 {
+                switch (round + Int(generator.nextUInt64() % 4)) % 4 {
                 case 0:
-                    bytes = Array(bytes.prefix(Int(generator.next() % UInt64(max(bytes.count, 1)))))
+                    bytes = Array(bytes.prefix(Int(generator.nextUInt64() % UInt64(max(bytes.count, 1)))))
                     damage.append("truncate \(entry)")
                 case 1:
-                    let start = Int(generator.next() % UInt64(max(bytes.count, 1)))
-                    for index in start..<min(bytes.count, start + 16) { bytes[index] = UInt8(truncatingIfNeeded: generator.next()) }
+                    let start = Int(generator.nextUInt64() % UInt64(max(bytes.count, 1)))
+                    for index in start..<min(bytes.count, start + 16) { bytes[index] = UInt8(truncatingIfNeeded: generator.nextUInt64()) }
                     damage.append("garble \(entry)")
                 case 2:
                     if !bytes.isEmpty {
-                        let bit = Int(generator.next() % UInt64(bytes.count * 8))
+                        let bit = Int(generator.nextUInt64() % UInt64(bytes.count * 8))
                         bytes[bit / 8] ^= UInt8(1 << (bit % 8))
                     }
                     damage.append("flip a bit of \(entry)")
@@ -197,18 +198,6 @@ struct TrustTests {
     }
 }
 
-/// A small deterministic generator for the campaigns (SplitMix64).
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("inputs are content")
 struct InputContentTests {
