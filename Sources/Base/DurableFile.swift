@@ -90,7 +90,7 @@ public enum DurableFile {
         // into a small buffer: a file read whole is not held twice.
         var bytes = [UInt8](repeating: 0, count: Int(status.st_size))
         var filled = 0
-        var more = [UInt8](repeating: 0, count: 65536)
+        var more: [UInt8] = []
         while true {
             let count: Int
             if filled < bytes.count {
@@ -98,6 +98,7 @@ public enum DurableFile {
                     Glibc.read(descriptor, buffer.baseAddress! + filled, buffer.count - filled)
                 }
             } else {
+                if more.isEmpty { more = [UInt8](repeating: 0, count: 65536) }
                 count = more.withUnsafeMutableBytes { Glibc.read(descriptor, $0.baseAddress!, $0.count) }
                 if count > 0 { bytes.append(contentsOf: more[..<count]) }
             }

@@ -340,8 +340,6 @@ public final class Trainer {
         let tol = field(.tol), rtol = field(.rtol)
         var step = 0
         var cancelled = false
-        // Whether P already holds X·W of this step (a fused step computed it).
-        var predicted = false
         while active > 0 {
             if step & 255 == 0, let cancellation, cancellation() {
                 cancelled = true
@@ -360,10 +358,9 @@ public final class Trainer {
                 // The objective of W_step on all training rows.
                 if space == .rowSpace {
                     predictInRowSpace()
-                } else if !predicted {
+                } else if stochastic || step == 0 {
                     predict(rows: 0..<n, from: x)
-                }
-                predicted = false
+                }  // else the fused step left X·W in P
                 evaluateLoss(rows: n, labels: y)
                 let record = every > 0 && step % every == 0
                 if record || needsObjective || Double(step) >= nextStop { updateObjective() }
@@ -400,7 +397,6 @@ public final class Trainer {
                 // steps evaluate the loss every step (evaluateEvery is 1).
                 precondition(evaluate, "a full-batch step without its loss")
                 fusedStep()
-                predicted = true
             }
             step += 1
         }
