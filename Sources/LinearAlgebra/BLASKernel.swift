@@ -30,6 +30,21 @@ public enum BLASKernel {
     /// The environment variable a restart records OpenBLAS's own choice in.
     public static let replacedVariable = "REGIME_BLAS_FALLBACK"
 
+    /// When OpenBLAS fell back to its generic kernels on a CPU it does not
+    /// know, restarts this program with the kernel set the CPU supports
+    /// (`preferredCore`). OpenBLAS reads OPENBLAS_CORETYPE only when it loads,
+    /// so the choice takes a new process image: execv of the same binary with
+    /// the same arguments — call it before anything is read or written. A value
+    /// the user set (even empty) is kept; a failed exec goes on with the fallback.
+    public static func restartWithPreferredKernels() {
+        guard getenv("OPENBLAS_CORETYPE") == nil, let core = preferredCore() else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        setenv(replacedVariable, current, 1)
+        execv("/proc/self/exe", CommandLine.unsafeArgv)
+        unsetenv("OPENBLAS_CORETYPE")
+        unsetenv(replacedVariable)
+    }
+
     /// The cores OpenBLAS falls back to when it does not recognize a CPU:
     /// generic x86-64 kernels without AVX.
     static let fallbackCores: Set<String> = ["prescott", "core2", "katmai", "coppermine", "northwood", "banias", "penryn",

@@ -21,7 +21,7 @@ struct Doctor: ParsableCommand {
     }
 
     func run() throws {
-        adoptPreferredBLASKernels()
+        BLASKernel.restartWithPreferredKernels()
         let flags = BLASKernel.cpuFlags() ?? []
         let avx512 = ["avx512f", "avx512dq", "avx512bw", "avx512vl", "avx512cd"].allSatisfy(flags.contains)
         let avx2 = ["avx2", "fma"].allSatisfy(flags.contains)

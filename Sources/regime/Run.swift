@@ -65,7 +65,7 @@ struct Run: ParsableCommand {
     }
 
     func run() throws {
-        adoptPreferredBLASKernels()
+        BLASKernel.restartWithPreferredKernels()
         let plan = try pipelineOptions.plan()
         for stage in forced where plan.spec.stage(stage) == nil {
             let hint = Suggestion.closest(to: stage, among: plan.spec.stages.map(\.id)).map { "; did you mean '\($0)'?" } ?? ""

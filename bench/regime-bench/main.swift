@@ -11,7 +11,7 @@
 //
 // Like `regime run`, regime-bench first restarts itself with the kernel set the
 // CPU supports when OpenBLAS fell back to its generic kernels on a CPU it does
-// not know (Sources/regime/Kernels.swift), so that it measures the kernels
+// not know (BLASKernel.restartWithPreferredKernels), so that it measures the kernels
 // regime runs; --openblas-choice keeps OpenBLAS's own choice instead.
 import Datasets
 import Dispatch
@@ -118,22 +118,11 @@ func emit(_ fields: [String: Any]) {
     print(String(decoding: data, as: UTF8.self))
 }
 
-/// The restart `regime run` makes (Sources/regime/Kernels.swift): OpenBLAS
-/// reads OPENBLAS_CORETYPE only when it loads.
-func adoptPreferredBLASKernels() {
-    guard getenv("OPENBLAS_CORETYPE") == nil, let core = BLASKernel.preferredCore() else { return }
-    setenv("OPENBLAS_CORETYPE", core, 1)
-    setenv(BLASKernel.replacedVariable, BLASKernel.current, 1)
-    execv("/proc/self/exe", CommandLine.unsafeArgv)
-    unsetenv("OPENBLAS_CORETYPE")
-    unsetenv(BLASKernel.replacedVariable)
-}
-
 var arguments = CommandLine.arguments.dropFirst()
 if let flag = arguments.firstIndex(of: "--openblas-choice") {
     arguments.remove(at: flag)
 } else {
-    adoptPreferredBLASKernels()
+    BLASKernel.restartWithPreferredKernels()
 }
 // `steps N`: one small batch with every metric, trained N steps — run under
 // valgrind for N = 100 and N = 10000 to see that the step loop allocates nothing.
