@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas",
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
+        .systemLibrary(name: "CSUNDIALS", providers: [.apt(["libsundials-dev"])]),
 
         // Layers, each importing only what is below it (docs/architecture.md).
         // Base: what every layer shares and that needs no C library — durable
@@ -38,7 +39,7 @@ let package = Package(
         // The trainer's elementwise kernels in C, compiled for AVX-512, AVX2 and the
         // baseline and chosen at load time (target_clones); optimized in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
-        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK", "CKernels"],
+        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK", "CSUNDIALS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
         // The results file contract: layout, roles, the writer's and every reader's view.

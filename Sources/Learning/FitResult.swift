@@ -22,6 +22,13 @@ public enum StopReason: String, Sendable, Equatable {
     case diverged
     /// The closed form was given (method exact).
     case solved
+    /// Flow: the time budget t_max was reached.
+    case time
+    /// Flow: the budget of gradient evaluations was spent.
+    case evaluations
+    /// Flow: the integrator failed (step size underflow, a non-finite state);
+    /// the point is `failed` at the time it reached.
+    case solver
 }
 
 /// One point's outcome: final weights, final metrics, and its trajectory.
@@ -30,10 +37,16 @@ public struct FitResult: Sendable {
     public var weights: [Double]
     public var status: FitStatus
     public var stopReason: StopReason
-    /// Updates taken (the step of divergence, for a diverged point).
+    /// Updates taken (the step of divergence, for a diverged point); for flow,
+    /// the integrator's steps.
     public var steps: Int
-    /// The step size used.
+    /// The step size used (for flow, the unit of time: step s is time η·s).
     public var learningRate: Double
+    /// The flow time reached: η·steps for GD and SGD, NaN for exact.
+    public var time: Double
+    /// Flow: gradient evaluations and Jacobians formed (0 for the other methods).
+    public var evaluations: Int
+    public var jacobians: Int
     /// Final metric values, in the order of `BatchOutput.metricNames`.
     public var metrics: [Double]
     /// Per metric, the recorded values at `BatchOutput.recordedSteps` (NaN after
@@ -55,6 +68,8 @@ public struct BatchOutput: Sendable {
     public var cancelled = false
     /// Where the iterates lived (`TrainingSpace`).
     public var space = TrainingSpace.weights
+    /// Why points failed (method flow: the integrator's message), by point.
+    public var messages: [(point: Int, message: String)] = []
 
     /// A final metric of one point by name.
     public func metric(_ name: String, point: Int) -> Double? {

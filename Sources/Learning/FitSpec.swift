@@ -83,17 +83,41 @@ public enum OptimizerMethod: Hashable, Sendable {
     /// No iterations: the closed-form solution (linear model, squared loss) is
     /// given as the initial weights (`Trainer`'s `initialWeights`) and measured.
     case exact
+    /// Gradient flow, the limit η → 0 of GD, integrated by an implicit adaptive
+    /// method with error control (`GradientFlow`); time t corresponds to GD's
+    /// step t/η.
+    case flow(FlowTolerance)
+}
+
+/// The local error the flow integrator allows per step: `relative`·|sᵢ| +
+/// `absolute` on each coordinate of its state (`GradientFlow`).
+public struct FlowTolerance: Hashable, Sendable {
+    public var relative: Double
+    public var absolute: Double
+
+    public init(relative: Double = 1e-8, absolute: Double = 1e-12) {
+        self.relative = relative
+        self.absolute = absolute
+    }
+}
+
+extension OptimizerMethod {
+    public var isFlow: Bool {
+        if case .flow = self { return true }
+        return false
+    }
 }
 
 /// The kinds of `OptimizerMethod`, as a pipeline names them.
 public enum OptimizerKind: String, Sendable, CaseIterable {
-    case gd, sgd, exact
+    case gd, sgd, exact, flow
 
-    public func method(batchSize: Int) -> OptimizerMethod {
+    public func method(batchSize: Int, flowTolerance: FlowTolerance = FlowTolerance()) -> OptimizerMethod {
         switch self {
         case .gd: return .gd
         case .sgd: return .sgd(batchSize: batchSize)
         case .exact: return .exact
+        case .flow: return .flow(flowTolerance)
         }
     }
 }
@@ -113,20 +137,31 @@ public enum LearningRate: Hashable, Sendable {
 /// training loss becomes NaN or infinite, or exceeds `divergenceFactor` × its
 /// initial value. Full-batch GD checks every step; SGD checks when it evaluates
 /// the full objective (every `recordEvery` steps, or once an epoch).
+///
+/// Gradient flow checks the same rules after every step of its integrator
+/// (`rtol` then compares consecutive integrator steps), and stops at the flow
+/// time `timeBudget` (default η·`steps`, the time GD reaches in `steps`) or
+/// after `evaluations` gradient evaluations.
 public struct Stopping: Hashable, Sendable {
     public var steps: Int
     public var tol: Double?
     public var rtol: Double?
     public var residualTol: Double?
     public var divergenceFactor: Double
+    /// Flow only: the flow time t_max (nil: η·steps).
+    public var timeBudget: Double?
+    /// Flow only: the most gradient evaluations (right-hand sides of the ODE).
+    public var evaluations: Int
 
     public init(steps: Int, tol: Double? = nil, rtol: Double? = nil, residualTol: Double? = nil,
-                divergenceFactor: Double = 1e10) {
+                divergenceFactor: Double = 1e10, timeBudget: Double? = nil, evaluations: Int = 1_000_000) {
         self.steps = steps
         self.tol = tol
         self.rtol = rtol
         self.residualTol = residualTol
         self.divergenceFactor = divergenceFactor
+        self.timeBudget = timeBudget
+        self.evaluations = evaluations
     }
 }
 
@@ -158,7 +193,8 @@ public struct FitSpec: Hashable, Sendable {
         self.recordEvery = recordEvery
     }
 
-    /// The most updates this point takes: none for `exact`, whose weights are given.
+    /// The most updates this point takes: none for `exact`, whose weights are
+    /// given. For flow, the GD-equivalent steps its trajectory covers.
     public var stepBudget: Int { method == .exact ? 0 : stopping.steps }
 
     /// What points must share to train in one batch: the same parameterization,
@@ -179,6 +215,7 @@ public struct FitSpec: Hashable, Sendable {
     /// maps each to its key, so a problem points at the key written wrong.
     public enum Field: String, Sendable, CaseIterable {
         case model, depth, loss, initScale, initShape, l2, weightDecay, l1, method, batchSize, learningRate, steps, recordEvery
+        case timeBudget, evaluations, flowTolerance
     }
 
     /// One rule a valid spec obeys: the fields it reads, and its complaint.
@@ -224,6 +261,33 @@ public struct FitSpec: Hashable, Sendable {
             }
         },
         Rule(fields: [.steps]) { spec in spec.stopping.steps < 0 ? "steps must be ≥ 0 (got \(spec.stopping.steps))" : nil },
+        // Gradient flow integrates w = φ(θ(t)) through the row space of X
+        // (`GradientFlow`): what leaves it, or is not a flow, is refused.
+        Rule(fields: [.l1, .method]) { spec in
+            spec.method.isFlow && spec.penalty.l1 > 0
+                ? "method flow cannot take l1's proximal step (it is not a gradient); use method gd, or l2 / weight_decay" : nil
+        },
+        Rule(fields: [.l2, .method, .model]) { spec in
+            spec.method.isFlow && spec.penalty.l2 > 0 && spec.model != .linear
+                ? "method flow integrates the \(spec.model.family.rawValue) model in the row space of X, which l2 on w leaves; use weight_decay (on the parameters) or method gd" : nil
+        },
+        Rule(fields: [.initShape, .method, .model]) { spec in
+            spec.method.isFlow && spec.initShape == .gaussian && spec.model != .linear
+                ? "method flow starts the \(spec.model.family.rawValue) model at u = v = α·1 (init: constant); use method gd for a gaussian init" : nil
+        },
+        Rule(fields: [.timeBudget]) { spec in
+            if let budget = spec.stopping.timeBudget, !(budget > 0) || !budget.isFinite { return "t_max must be positive and finite (got \(budget))" }
+            return nil
+        },
+        Rule(fields: [.evaluations]) { spec in
+            spec.stopping.evaluations < 1 ? "evaluations must be at least 1 (got \(spec.stopping.evaluations))" : nil
+        },
+        Rule(fields: [.flowTolerance]) { spec in
+            guard case .flow(let tolerance) = spec.method else { return nil }
+            if !(tolerance.relative > 0) || !(tolerance.relative < 1) { return "ode_rtol must be in (0, 1) (got \(tolerance.relative))" }
+            if !(tolerance.absolute > 0) || !tolerance.absolute.isFinite { return "ode_atol must be positive (got \(tolerance.absolute))" }
+            return nil
+        },
         Rule(fields: [.recordEvery]) { spec in spec.recordEvery < 0 ? "record.every must be ≥ 0 (got \(spec.recordEvery))" : nil },
     ]
 

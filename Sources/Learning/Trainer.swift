@@ -189,6 +189,7 @@ public final class Trainer {
 
         let stochastic = batchSize < n
         let rowSpace = requested == .automatic && first.model == .linear && d > n && !stochastic && first.method != .exact
+            && !first.method.isFlow
             && initialWeights == nil && points.allSatisfy { $0.penalty.l1 == 0 }
         space = rowSpace ? .rowSpace : .weights
         placeholderBuffer = Buffer(1)
@@ -336,6 +337,7 @@ public final class Trainer {
             x = UnsafePointer(shuffledXBuffer.base)
             y = UnsafePointer(shuffledYBuffer.base)
         }
+        if key.method.isFlow { return trainFlow(progress: progress) }
         if space == .rowSpace { prepareRowSpace() }
         let tol = field(.tol), rtol = field(.rtol)
         var step = 0
@@ -479,7 +481,7 @@ public final class Trainer {
 
 
     /// Copies stopped columns out, then compacts the survivors to the left.
-    private func finalizeStopped(step: Int, seconds: Double) -> Int {
+    func finalizeStopped(step: Int, seconds: Double) -> Int {
         let pointOf = field(.point), rates = field(.lr)
         let metricCount = layout.count
         var count = 0
@@ -488,7 +490,8 @@ public final class Trainer {
             let point = Int(pointOf[k])
             for j in 0..<d { finalWeights[point * d + j] = w[j * active + k] }
             for metric in 0..<metricCount { finalMetrics[point * metricCount + metric] = values[metric * width + k] }
-            outcomes[point] = PointOutcome(steps: step, reason: reason, seconds: seconds, learningRate: rates[k])
+            outcomes[point] = PointOutcome(steps: step, reason: reason, seconds: seconds, learningRate: rates[k],
+                                           time: Double(step) * rates[k])
             count += 1
         }
         compact()
@@ -498,7 +501,7 @@ public final class Trainer {
     /// Removes the stopped columns from every d × active, rows × active and
     /// per-column buffer, keeping the order of the survivors. Entries only move
     /// left, so the moves are done in place, front to back.
-    private func compact() {
+    func compact() {
         let old = active
         var survivors = 0
         for k in 0..<old where stopReasons[k] == nil { survivors += 1 }
@@ -576,16 +579,19 @@ public final class Trainer {
         }
     }
 
-    private func collectOutput() -> BatchOutput {
+    func collectOutput() -> BatchOutput {
         let metricCount = layout.count, steps = recordedSteps.count
         let results = (0..<width).map { point -> FitResult in
             let outcome = outcomes[point]
             return FitResult(
                 weights: Array(UnsafeBufferPointer(start: finalWeights + point * d, count: d)),
-                status: outcome.reason == .diverged ? .diverged : .ok,
+                status: outcome.reason == .diverged ? .diverged : outcome.reason == .solver ? .failed : .ok,
                 stopReason: outcome.reason,
                 steps: outcome.steps,
                 learningRate: outcome.learningRate,
+                time: outcome.time,
+                evaluations: outcome.evaluations,
+                jacobians: outcome.jacobians,
                 metrics: Array(UnsafeBufferPointer(start: finalMetrics + point * metricCount, count: metricCount)),
                 trajectory: (0..<metricCount).map { metric in
                     Array(UnsafeBufferPointer(start: trajectories + (point * metricCount + metric) * steps, count: steps))
@@ -603,6 +609,11 @@ struct PointOutcome {
     var reason = StopReason.steps
     var seconds = 0.0
     var learningRate = Double.nan
+    /// The flow time reached: η·steps for GD and SGD, NaN for exact.
+    var time = Double.nan
+    /// Gradient evaluations and Jacobians (method flow; GD's are its steps).
+    var evaluations = 0
+    var jacobians = 0
 }
 
 /// Doubles the trainer owns: allocated once when the trainer is made, never

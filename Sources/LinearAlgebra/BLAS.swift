@@ -60,6 +60,15 @@ public enum BLAS {
                     x, Int32(incx), beta, y, Int32(incy))
     }
 
+    /// C ← α·A·Aᵀ + β·C (or α·Aᵀ·A with `.transpose`), row-major, C n × n with
+    /// only its `upper` (or lower) triangle written; A is n × k (k × n transposed).
+    @inline(__always)
+    public static func syrk(upper: Bool = true, _ trans: Transpose, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, upper ? CblasUpper : CblasLower, trans.cblas, Int32(n), Int32(k), alpha, a, Int32(lda),
+                    beta, c, Int32(ldc))
+    }
+
     // MARK: Level 1, pointer level
 
     @inline(__always)

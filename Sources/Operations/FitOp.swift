@@ -37,7 +37,7 @@ struct FitOp: Operation {
         KeySpec("l1", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ·‖w‖₁, by a proximal step (linear only)."),
         KeySpec("optimizer", .record(Schema([
             KeySpec("method", .choice(of: OptimizerKind.self), .defaulted(.string(OptimizerKind.gd.rawValue)),
-                    doc: "Full-batch GD, minibatch SGD, or exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0)."),
+                    doc: "Full-batch GD, minibatch SGD, exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0), or flow: gradient flow (GD as lr → 0) by a stiff ODE integrator, recorded at times lr·step."),
             KeySpec("lr", .either([.number(.positive), .choice(["auto"])], description: "a number > 0 or auto"),
                     .defaulted(.string("auto")), doc: "The step size, or auto (see the README for the rule)."),
             KeySpec("lr_scale", .number(.positive), .defaulted(.number(1)), doc: "The multiple of the automatic step."),
@@ -48,6 +48,13 @@ struct FitOp: Operation {
             KeySpec("residual_tol", .number(.nonNegative), doc: "Stop when ‖Xw − y‖/‖y‖ is at most this (squared loss)."),
             KeySpec("divergence", .number(NumberBounds(min: 1, minInclusive: false)), .defaulted(.number(1e10)),
                     doc: "Diverged when the loss exceeds this multiple of its initial value (or is NaN or infinite)."),
+            KeySpec("t_max", .number(.positive), doc: "Flow: stop at this flow time (default lr·steps, the time GD reaches)."),
+            KeySpec("evaluations", .integer(min: 1), .defaulted(.number(1_000_000)),
+                    doc: "Flow: stop after this many gradient evaluations."),
+            KeySpec("ode_rtol", .number(.positive), .defaulted(.number(1e-8)),
+                    doc: "Flow: the integrator's relative error per step."),
+            KeySpec("ode_atol", .number(.positive), .defaulted(.number(1e-12)),
+                    doc: "Flow: the integrator's absolute error per step, on its state s (w = φ(Xᵀs))."),
         ])), doc: "How to train."),
         KeySpec("record", .record(Schema([
             KeySpec("every", .integer(min: 0), doc: "Record the metrics every this many steps (0: never; default steps/100)."),
@@ -64,6 +71,7 @@ struct FitOp: Operation {
         .model: "model", .depth: "depth", .loss: "loss", .initScale: "init_scale", .initShape: "init", .l2: "l2",
         .weightDecay: "weight_decay", .l1: "l1", .method: "optimizer.method", .batchSize: "optimizer.batch_size",
         .learningRate: "optimizer.lr", .steps: "optimizer.steps", .recordEvery: "record.every",
+        .timeBudget: "optimizer.t_max", .evaluations: "optimizer.evaluations", .flowTolerance: "optimizer.ode_rtol",
     ]
 
     /// `FitSpec.rules` — the one validator of fits — as the schema's rules:
@@ -73,6 +81,7 @@ struct FitOp: Operation {
         var reads = rule.fields.compactMap { keyOfField[$0] }
         if rule.fields.contains(.learningRate) { reads.append("optimizer.lr_scale") }
         if rule.fields.contains(.recordEvery) || rule.fields.contains(.steps) { reads += ["optimizer.steps", "record.every"] }
+        if rule.fields.contains(.flowTolerance) { reads.append("optimizer.ode_atol") }
         let key = keyOfField[rule.fields[0]] ?? rule.fields[0].rawValue
         return Schema.Rule(reads: reads) { values in
             guard let spec = try? FitParameters(values).fitSpec(), let message = rule.problem(spec) else { return [] }
@@ -87,6 +96,7 @@ struct FitOp: Operation {
 /// only sweeps over these split a sweep into several groups of batches.
 public let fitBatchingKeys: Set<String> = [
     "model", "depth", "loss", "optimizer.method", "optimizer.batch_size", "record.every", "optimizer.steps",
+    "optimizer.ode_rtol", "optimizer.ode_atol",
 ]
 
 /// A fit stage's parameters, typed: decoded once from the validated values.
@@ -116,7 +126,9 @@ public struct FitParameters: Sendable {
         l2 = values["l2"]?.string == "oracle" ? nil : try p.number("l2")
         weightDecay = try p.number("weight_decay")
         l1 = try p.number("l1")
-        method = try p.choice("optimizer.method", as: OptimizerKind.self).method(batchSize: try p.integer("optimizer.batch_size"))
+        method = try p.choice("optimizer.method", as: OptimizerKind.self).method(
+            batchSize: try p.integer("optimizer.batch_size"),
+            flowTolerance: FlowTolerance(relative: try p.number("optimizer.ode_rtol"), absolute: try p.number("optimizer.ode_atol")))
         // A number, or the word auto.
         if values[path: "optimizer.lr"]?.string == "auto" {
             learningRate = .auto(scale: try p.number("optimizer.lr_scale"))
@@ -125,7 +137,8 @@ public struct FitParameters: Sendable {
         }
         stopping = Stopping(steps: try p.integer("optimizer.steps"), tol: try p.optionalNumber("optimizer.tol"),
                             rtol: try p.optionalNumber("optimizer.rtol"), residualTol: try p.optionalNumber("optimizer.residual_tol"),
-                            divergenceFactor: try p.number("optimizer.divergence"))
+                            divergenceFactor: try p.number("optimizer.divergence"), timeBudget: try p.optionalNumber("optimizer.t_max"),
+                            evaluations: try p.integer("optimizer.evaluations"))
         recordEvery = try p.optionalInteger("record.every")
     }
 
