@@ -75,7 +75,7 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Operations", "Pipeline", "Learning", "Datasets", "HDF5", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "ResultsFormat", "HDF5", "TestSupport"]),
         .testTarget(name: "regimeTests", dependencies: ["TestSupport"]),
-        .testTarget(name: "StudiesTests", dependencies: ["Report", "ResultsFormat", "TestSupport"]),
+        .testTarget(name: "StudiesTests", dependencies: ["Report", "ResultsFormat", "HDF5", "TestSupport"]),
         // BEGIN fuzz targets
         // libFuzzer harnesses (scripts/fuzz.sh, make fuzz, make fuzz-short), declared only
         // when REGIME_FUZZ is set, as scripts/fuzz.sh does: they run libFuzzer's driver, so

@@ -17,6 +17,9 @@ public struct TrainedBatch: Sendable {
     public var stop: [String]
     public var steps: [Double]
     public var learningRates: [Double]
+    /// The flow time reached: lr·steps for GD and SGD, the integrated time for
+    /// method flow, NaN for exact.
+    public var times: [Double]
     public var seconds: [Double]
     /// Per metric, per point: values at `recordedSteps`.
     public var trajectories: [[[Double]]]
@@ -30,8 +33,9 @@ public struct TrainedBatch: Sendable {
 
     public init(stage: String, dataKey: String, pointKeys: [String], metricNames: [String], featureNames: [String],
                 recordedSteps: [Int], weights: [[Double]], metrics: [[Double]], status: [String], stop: [String],
-                steps: [Double], learningRates: [Double], seconds: [Double], trajectories: [[[Double]]], truth: [Double]?,
-                fixedReferences: [(name: String, weights: [Double])], matchedReferences: [(name: String, weights: [[Double]])]) {
+                steps: [Double], learningRates: [Double], times: [Double]? = nil, seconds: [Double], trajectories: [[[Double]]],
+                truth: [Double]?, fixedReferences: [(name: String, weights: [Double])],
+                matchedReferences: [(name: String, weights: [[Double]])]) {
         self.stage = stage
         self.dataKey = dataKey
         self.pointKeys = pointKeys
@@ -44,6 +48,7 @@ public struct TrainedBatch: Sendable {
         self.stop = stop
         self.steps = steps
         self.learningRates = learningRates
+        self.times = times ?? zip(steps, learningRates).map { $0 * $1 }
         self.seconds = seconds
         self.trajectories = trajectories
         self.truth = truth

@@ -141,6 +141,7 @@ public final class ResultsFileWriter {
             let group = try file.createGroup(ResultsLayout.trajectories)
             let stepScale = try group.write(ResultsLayout.step, shape.steps.map { Int64($0) })
             try stepScale.makeDimensionScale(named: ResultsLayout.step)
+            try stepScale.setAttribute(ResultsLayout.timeAttribute, ResultsLayout.timeDescription)
             let point = try group.write(ResultsLayout.point, (0..<count).map { Int64($0) })
             try point.makeDimensionScale(named: ResultsLayout.point)
             for name in shape.metrics {

@@ -8,6 +8,10 @@ public enum ResultsLayout {
     public static let truth = "truth"
     /// The dimension scales.
     public static let point = "point", feature = "feature", step = "step"
+    /// The attribute on /trajectories/step saying what a step is in time.
+    public static let timeAttribute = "time"
+    public static let timeDescription =
+        "flow time t = lr * step (lr from /summary): method flow records the gradient flow at that time; gd's step s approximates it"
     /// The attribute on every /summary dataset naming its `SummaryRole`.
     public static let roleAttribute = "role"
 
@@ -34,6 +38,7 @@ public enum ResultsLayout {
         public static let stop = "stop"
         public static let steps = "steps"
         public static let lr = "lr"
+        public static let time = "time"
     }
 }
 
@@ -48,7 +53,7 @@ public enum SummaryRole: String, Sendable, CaseIterable {
     case fold
     /// The fit stage of a point, when several are gathered.
     case stage
-    /// How training ended: `status`, `stop`, `steps`, `lr`.
+    /// How training ended: `status`, `stop`, `steps`, `lr`, `time`.
     case outcome
     /// A final metric.
     case metric

@@ -1,4 +1,5 @@
 import Foundation
+import HDF5
 import Report
 import ResultsFormat
 import Testing
@@ -39,9 +40,46 @@ struct StudiesTests {
         #expect(zip(distances, norms).allSatisfy { $0 < 1e-6 * $1 }, "max relative distance \(zip(distances, norms).map { $0 / $1 }.max()!)")
     }
 
-    @Test("kernel-rich: small α approaches min_l1, large α min_l2, q_alpha (depth-matched) tracks every interpolating fit, test error falls towards the rich regime")
+    @Test("kernel-rich (gradient flow, the published setup): every point converges; min_l1 at small α, min_l2 at large α, deeper is richer, the depth-matched q_alpha is the limit")
+    func kernelRichFlow() throws {
+        let study = try Study("kernel-rich")
+        let results = try study.run([], outputs: ["results": "results.h5", "transition": "transition.svg"])
+        #expect(results.summary.rows == 3 * 16)
+        #expect(results.strings("status").allSatisfy { $0 == "ok" } && results.strings("stop").allSatisfy { $0 == "residual" },
+                "every point reaches residual 1e-8: \(Set(results.strings("stop")))")
+        let depth = results.numbers("depth")
+        let q = results.numbers("dist_q_alpha"), norms = results.numbers("l2_norm")
+        #expect(zip(q, norms).allSatisfy { $0 < 1e-6 * $1 }, "the flow's limit is argmin Q^D_α: \(q.max()!)")
+        var l1ByDepth: [[Double]] = []
+        for d in [2.0, 3.0, 4.0] {
+            let l1 = results.means(of: "dist_min_l1", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            let l2 = results.means(of: "dist_min_l2", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            let test = results.means(of: "test_mse", by: "init_scale") { depth[$0] == d }.map(\.mean)
+            #expect(l1.count == 16 && l2.count == 16)
+            // In increasing α: monotonely away from min_l1 and towards min_l2.
+            #expect(zip(l1, l1.dropFirst()).allSatisfy { $0 <= $1 }, "depth \(d): dist_min_l1 \(l1)")
+            #expect(zip(l2, l2.dropFirst()).allSatisfy { $0 >= $1 - 1e-9 }, "depth \(d): dist_min_l2 \(l2)")
+            #expect(l1.first! < 0.01 && l2.last! < 1e-6, "depth \(d): the two ends are min_l1 (\(l1.first!)) and min_l2 (\(l2.last!))")
+            #expect(test.first! < 1e-3 * test.last!, "depth \(d): test_mse \(test)")
+            l1ByDepth.append(l1)
+        }
+        // At every α < 1, a deeper network is closer to min_l1 (Woodworth et al.:
+        // depth sharpens the transition); beyond, all are min_l2 to 1e-6.
+        let alphas = results.means(of: "l2_norm", by: "init_scale").map(\.x)
+        for index in 0..<16 where alphas[index] < 1 {
+            #expect(l1ByDepth[2][index] <= l1ByDepth[1][index] && l1ByDepth[1][index] <= l1ByDepth[0][index],
+                    "α #\(index): \(l1ByDepth.map { $0[index] })")
+        }
+        // The step column is the flow time: lr·step is said in the file.
+        let file = try File.open(results.path)
+        defer { try? file.close() }
+        let step = try file.openGroup("trajectories").openDataset("step")
+        #expect(try step.attribute("time").stringValue?.contains("flow time t = lr * step") == true)
+    }
+
+    @Test("kernel-rich-gd: small α approaches min_l1, large α min_l2, q_alpha (depth-matched) tracks every interpolating fit, test error falls towards the rich regime")
     func kernelRich() throws {
-        let results = try Study("kernel-rich").run([
+        let results = try Study("kernel-rich-gd").run([
             "data.n=540", "data.d=200", "split.test=500", "fit.optimizer.steps=150000", "fit.record.every=1500",
             "fit.sweep.init_scale={logspace: [-2.5, 0.5, 5]}",
         ], outputs: ["results": "results.h5", "transition": "transition.svg"])

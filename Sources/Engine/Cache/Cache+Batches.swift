@@ -19,6 +19,7 @@ extension Cache {
             try file.writeStrings("stop", batch.stop)
             try file.write("steps", batch.steps)
             try file.write("lr", batch.learningRates)
+            try file.write("time", batch.times)
             try file.write("seconds", batch.seconds)
             try file.write("recorded", batch.recordedSteps.map { Int64($0) })
             if !batch.recordedSteps.isEmpty {
@@ -88,6 +89,7 @@ extension Cache {
                 stop: try column(try file.openDataset("stop").readStrings(), "stop"),
                 steps: try column(try file.openDataset("steps").readDoubles(), "steps"),
                 learningRates: try column(try file.openDataset("lr").readDoubles(), "lr"),
+                times: try file.contains("time") ? try column(try file.openDataset("time").readDoubles(), "time") : nil,
                 seconds: try column(try file.openDataset("seconds").readDoubles(), "seconds"),
                 trajectories: trajectories, truth: truth, fixedReferences: fixed, matchedReferences: matched)
         }

@@ -174,12 +174,16 @@ extension Runner {
             log("regime: \(batch.stage): the linear model trains in the row space of X (d = \(data.train.features) > n = \(data.train.rows)): "
                 + "K = XXᵀ once, n coordinates per point")
         }
+        for (point, message) in output.messages {
+            log("regime: warning: \(instances[point].identity) failed: \(message)")
+        }
         let record = TrainedBatch(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
             metricNames: output.metricNames, featureNames: data.train.featureNames, recordedSteps: output.recordedSteps,
             weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
             status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
             steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
+            times: output.results.map(\.time),
             seconds: output.results.map(\.seconds),
             trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
             truth: data.train.truth, fixedReferences: outcome.fixedReferences, matchedReferences: outcome.matchedReferences)
