@@ -13,6 +13,7 @@ extension Trainer {
         let spec: FitSpec
         var initialLoss = Double.nan
         var previousObjective = Double.nan
+        var previousTime = 0.0
         var reason: StopReason?
         var message: String?
 
@@ -148,7 +149,9 @@ extension Trainer {
     }
 
     /// The stopping rules at the point's current state, in GD's order
-    /// (divergence, tol, residual, rtol), then the flow's budgets.
+    /// (divergence, tol, residual, rtol), then the flow's budgets. rtol reads
+    /// the objective's change over the last integrator step per time η — its
+    /// change in one GD step.
     private func check(_ run: FlowRun) {
         let loss = run.flow.evaluate(at: run.time, state: run.integrator.state)
         let objective = loss + run.flow.penalty(at: run.time)
@@ -159,7 +162,9 @@ extension Trainer {
             run.reason = .tol
         } else if let tol = stopping.residualTol, key.loss == .squared, (2 * Double(n) * loss).squareRoot() <= tol * yNorm {
             run.reason = .residual
-        } else if let rtol = stopping.rtol, run.time > 0, abs(objective - run.previousObjective) <= rtol * abs(run.previousObjective) {
+        } else if let rtol = stopping.rtol, run.time > run.previousTime,
+                  abs(objective - run.previousObjective) * run.rate / (run.time - run.previousTime) <= rtol * abs(run.previousObjective) {
+            // GD's rule per step of size η: the change over this integrator step, per time η.
             run.reason = .rtol
         } else if run.time >= run.horizon {
             run.reason = .time
@@ -167,6 +172,7 @@ extension Trainer {
             run.reason = .evaluations
         }
         run.previousObjective = objective
+        run.previousTime = run.time
     }
 }
 

@@ -129,20 +129,7 @@ struct ImplicitBiasTests {
 
     @Test("logistic GD on separable data turns towards the hard-margin SVM direction (Soudry et al. 2018)")
     func logisticMaxMargin() throws {
-        var stream = RandomStream(seed: 3).derived("separable")
-        let d = 5
-        let direction = (0..<d).map { _ in stream.nextGaussian() }
-        let length = BLAS.nrm2(direction)
-        var rows: [[Double]] = [], labels: [Double] = []
-        while rows.count < 40 {
-            let row = (0..<d).map { _ in stream.nextGaussian() }
-            let margin = BLAS.dot(row, direction) / length
-            if abs(margin) > 0.3 {
-                rows.append(row)
-                labels.append(margin > 0 ? 1 : -1)
-            }
-        }
-        let data = Dataset(x: Matrix(rows), y: labels)
+        let data = separableData()
         let budgets = [100, 10_000, 100_000]
         let specs = budgets.map {
             FitSpec(model: .linear, loss: .logistic, initScale: 0, stopping: Stopping(steps: $0))

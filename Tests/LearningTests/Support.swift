@@ -38,3 +38,21 @@ func train(_ problem: FitProblem, _ specs: [FitSpec], seed: UInt64 = 1) throws -
     return try Trainer(problem: problem, points: specs, initStreams: streams,
                        orderStream: RandomStream(seed: seed).derived("order")).run()
 }
+
+/// 40 points in 5 dimensions, labelled ±1 by a random direction with a margin of 0.3.
+func separableData() -> Datasets.Dataset {
+    var stream = RandomStream(seed: 3).derived("separable")
+    let d = 5
+    let direction = (0..<d).map { _ in stream.nextGaussian() }
+    let length = BLAS.nrm2(direction)
+    var rows: [[Double]] = [], labels: [Double] = []
+    while rows.count < 40 {
+        let row = (0..<d).map { _ in stream.nextGaussian() }
+        let margin = BLAS.dot(row, direction) / length
+        if abs(margin) > 0.3 {
+            rows.append(row)
+            labels.append(margin > 0 ? 1 : -1)
+        }
+    }
+    return Datasets.Dataset(x: Matrix(rows), y: labels)
+}
