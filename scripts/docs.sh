@@ -14,8 +14,8 @@ mkdir -p docs
 {
     echo '$ regime run pipelines/kernel-rich.yaml'
     REGIME_PROGRESS_INTERVAL=1000000 $regime run pipelines/kernel-rich.yaml --cache "$scratch/cache" 2>&1
-    echo '$ regime show results/kernel-rich.h5 --columns depth,init_scale,steps,test_mse,dist_min_l1,dist_min_l2,dist_q_alpha'
-    $regime show results/kernel-rich.h5 --columns depth,init_scale,steps,test_mse,dist_min_l1,dist_min_l2,dist_q_alpha
+    echo '$ regime show results/kernel-rich.h5 --columns depth,init_scale,steps,time,test_mse,dist_min_l1,dist_min_l2,dist_q_alpha'
+    $regime show results/kernel-rich.h5 --columns depth,init_scale,steps,time,test_mse,dist_min_l1,dist_min_l2,dist_q_alpha
 } > "$scratch/session.txt"
 $regime plot results/kernel-rich.h5 --x init_scale --y dist_min_l1 --y dist_min_l2 --by depth --log-x \
     --title "Kernel to rich: distance to the min-ℓ1 and min-ℓ2 interpolants" -o docs/kernel-rich.svg > /dev/null

@@ -56,9 +56,10 @@ struct StudiesTests {
             let l2 = results.means(of: "dist_min_l2", by: "init_scale") { depth[$0] == d }.map(\.mean)
             let test = results.means(of: "test_mse", by: "init_scale") { depth[$0] == d }.map(\.mean)
             #expect(l1.count == 16 && l2.count == 16)
-            // In increasing α: monotonely away from min_l1 and towards min_l2.
-            #expect(zip(l1, l1.dropFirst()).allSatisfy { $0 <= $1 }, "depth \(d): dist_min_l1 \(l1)")
-            #expect(zip(l2, l2.dropFirst()).allSatisfy { $0 >= $1 - 1e-9 }, "depth \(d): dist_min_l2 \(l2)")
+            // In increasing α: monotonely away from min_l1 and towards min_l2, up to
+            // the 1e-8 residual the points stop at (deep nets sit on min_l1 to 1e-8 at α ≤ 0.003).
+            #expect(zip(l1, l1.dropFirst()).allSatisfy { $0 <= $1 + 1e-7 }, "depth \(d): dist_min_l1 \(l1)")
+            #expect(zip(l2, l2.dropFirst()).allSatisfy { $0 >= $1 - 1e-7 }, "depth \(d): dist_min_l2 \(l2)")
             #expect(l1.first! < 0.01 && l2.last! < 1e-6, "depth \(d): the two ends are min_l1 (\(l1.first!)) and min_l2 (\(l2.last!))")
             #expect(test.first! < 1e-3 * test.last!, "depth \(d): test_mse \(test)")
             l1ByDepth.append(l1)
