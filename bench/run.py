@@ -14,7 +14,7 @@ The scratch directory is removed at the end. Missed targets are results, not
 errors; the exit status is 1 when a run failed or an agreement check is off.
 
     .venv/bin/python bench/run.py [--reps 3] [--quick] [--threads N] [--regime PATH] [--regime-bench PATH]
-                                  [--only ridge,gd,load,w1,es,scale,engine] [--out bench/RESULTS.md] [--keep]
+                                  [--only ridge,gd,load,w1,es,flow,scale,engine] [--out bench/RESULTS.md] [--keep]
 """
 import argparse
 import datetime
@@ -39,12 +39,12 @@ python = sys.executable
 FULL = dict(n=200, d=2000, m=1000, lambdas=100, gd_steps=5000, gd_every=50, gd_lr=0.05,
             load_rows=20000, load_cols=1000, csv_rows=5000, w1_steps=2000, w1_every=20,
             es_n=100, es_d=1000, es_m=1000, es_steps=50000, es_every=1000, es_points=16,
-            scale_sizes=[1000, 3000, 10000], scale_steps=500)
+            scale_sizes=[1000, 3000, 10000], scale_steps=500, flow_gd_steps=1_000_000, flow_peer_timeout=300)
 QUICK = dict(n=100, d=500, m=200, lambdas=20, gd_steps=500, gd_every=50, gd_lr=0.05,
              load_rows=4000, load_cols=500, csv_rows=2000, w1_steps=200, w1_every=20,
              es_n=50, es_d=300, es_m=200, es_steps=5000, es_every=500, es_points=16,
-             scale_sizes=[100, 300, 1000], scale_steps=50)
-WORKLOADS = ["ridge", "gd", "load", "w1", "es", "scale", "engine"]
+             scale_sizes=[100, 300, 1000], scale_steps=50, flow_gd_steps=100_000, flow_peer_timeout=60)
+WORKLOADS = ["ridge", "gd", "load", "w1", "es", "flow", "scale", "engine"]
 
 
 # ---------------------------------------------------------------------------
@@ -61,7 +61,7 @@ class Run:
         return json.loads(lines[-1]) if lines else {}
 
 
-def launch(command, cwd, env):
+def launch(command, cwd, env, timeout=None):
     """Runs `command` to completion: the wall time from start to reaping, and
     the peak RSS of that process alone. The RSS comes from GNU time, which
     starts the command from its own small process: wait4's rusage of a child
@@ -70,8 +70,11 @@ def launch(command, cwd, env):
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
             tempfile.NamedTemporaryFile(mode="r") as rss:
         start = time.perf_counter()
-        child = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + command, cwd=cwd, env=env,
-                               stdout=out, stderr=err)
+        try:
+            child = subprocess.run(["/usr/bin/time", "-f", "%M", "-o", rss.name] + command, cwd=cwd, env=env,
+                                   stdout=out, stderr=err, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return Run(time.perf_counter() - start, 0, "timeout", "", f"killed after {timeout} s")
         seconds = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
@@ -134,12 +137,12 @@ class Bench:
                 self.regime_blas = found.group(1)
         return run
 
-    def peer(self, script, *arguments):
+    def peer(self, script, *arguments, timeout=None):
         out = os.path.join(self.scratch, f"peer-{self.counter:03d}-{script.replace('.py', '')}.npz")
         self.counter += 1
         command = self.pin + [python, os.path.join(bench, "peers", script)] + [str(a) for a in arguments]
         command = [c.replace("{out}", out) for c in command]
-        run = launch(command, self.scratch, self.env)
+        run = launch(command, self.scratch, self.env, timeout=timeout)
         run.out = out
         run.label = script
         if run.code != 0:
@@ -706,6 +709,109 @@ class Bench:
                             "w by ~1e-7 relative, hence 1e-6 for weights and metrics"))
         self.sections.append("\n".join(text))
 
+    def flow(self):
+        c = self.cfg
+        tol = 1e-6
+        print(f"flow: regime-bench flow (GD budget {c['flow_gd_steps']:,} steps)", flush=True)
+        probe = launch(self.pin + [self.args.regime_bench, "flow", self.kr1000, "--gd-steps", str(c["flow_gd_steps"]),
+                                   "--tol", str(tol)], root, self.env)
+        cases = [json.loads(line) for line in probe.stdout.splitlines() if line.startswith('{"alpha"')]
+        text = ["## 7. Gradient flow against GD and diffrax", "",
+                f"kernel-rich's diagonal model on its data (n = {c['es_n']}, d = {c['es_d']}, noiseless, 5-sparse), "
+                f"α ∈ {{0.001, 0.01, 0.1}}, depths 2 and 3, every point until ‖Xw − y‖ ≤ {tol:g}·‖y‖. regime's "
+                f"`method: flow` (SUNDIALS CVODE on the n-dimensional row-space ODE, ode_rtol 1e-9) against regime's "
+                f"own GD at `lr: auto` (budget {c['flow_gd_steps']:,} steps), one point at a time on one BLAS thread "
+                f"(regime-bench flow). Products are n·d-sized matrix-vector products: GD 2 per step + 1; the flow 2 "
+                f"per gradient evaluation (its integrator's and the stopping check after each step) and (n + 1)/2 + 2 "
+                f"per Jacobian (a dsyrk). Target: ≥ 100× fewer products than GD at α ≤ 0.01.", ""]
+        if probe.code != 0 or len(cases) != 6:
+            text.append(f"regime-bench flow failed ({probe.code}): `{probe.stderr.strip()[-800:]}`")
+            self.target("7. flow", "GD products ÷ flow products, α ≤ 0.01", None, 100, comparison="≥")
+            self.sections.append("\n".join(text))
+            return
+        text += ["| depth | α | flow: steps | evaluations | Jacobians | products | s | GD: steps | products | s | "
+                 "GD ÷ flow products | GD ÷ flow s | ‖w_GD − w_flow‖/‖w_flow‖ |",
+                 "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        worst = None
+        for case in cases:
+            f, g = case["flow"], case["gd"]
+            bound = "≥ " if g["stop"] != "residual" else ""
+            products, seconds = g["products"] / f["products"], g["seconds"] / f["seconds"]
+            gap = np.linalg.norm(np.array(g["weights"]) - f["weights"]) / np.linalg.norm(f["weights"])
+            text.append(f"| {case['depth']} | {case['alpha']:g} | {f['steps']:,} | {f['evaluations']:,} | "
+                        f"{f['jacobians']} | {f['products']:,.0f} | {f['seconds']:.3f} | {g['steps']:,}"
+                        f"{'' if g['stop'] == 'residual' else ' (budget)'} | {g['products']:,.0f} | {g['seconds']:.2f} | "
+                        f"{bound}{products:,.0f}× | {bound}{seconds:,.0f}× | {gap:.1e} |")
+            if case["alpha"] <= 0.01:
+                worst = products if worst is None else min(worst, products)
+        text += ["", "A GD point that ends on its budget has not reached the residual: its ratios are lower bounds, "
+                 "and its distance to the flow's limit is that of an unfinished run. Elsewhere GD and the flow stop "
+                 "at the same residual and differ by GD's O(η) path error.", ""]
+        self.target("7. flow", "GD products ÷ flow products, worst α ≤ 0.01", worst, 100, comparison="≥",
+                    detail="per point, at the same residual")
+
+        # Whole processes: regime run of the six points against diffrax, case by case.
+        print("flow: regime run against diffrax", flush=True)
+        runs = self.alternate([("regime run, method flow", lambda: self.regime("flow.yaml"))])
+        regime_runs = runs["regime run, method flow"]
+        peer_rows, peer_total, finished = [], 0.0, True
+        for depth in (2, 3):
+            for alpha in (0.1, 0.01, 0.001):
+                run = self.peer("flow_diffrax.py", self.kr1000, "{out}", "--tol", tol, "--alphas", alpha,
+                                "--depths", depth, timeout=c["flow_peer_timeout"])
+                peer_total += run.seconds
+                if run.code != 0:
+                    finished = False
+                peer_rows.append((depth, alpha, run))
+                print(f"  diffrax depth {depth}, α = {alpha:g}: {run.seconds:.1f} s"
+                      + ("" if run.code == 0 else f" ({run.code})"), flush=True)
+                if run.code != 0:
+                    break  # smaller α are stiffer still
+        s = self.stats(regime_runs)
+        text += [f"Whole processes (pinned to {self.threads} CPU(s)): `regime run bench/pipelines/flow.yaml` (the six "
+                 f"points, ode_rtol 1e-9) against peers/flow_diffrax.py, diffrax {self.diffrax_version()}'s Kvaerno5 "
+                 f"(implicit ESDIRK, Jacobian of the 2d-dimensional (u, v) field by autodiff) with a PID controller at "
+                 f"rtol 1e-9, atol 1e-12 and an Event at the same residual, one process per case (compilation "
+                 f"included), each stopped after {c['flow_peer_timeout']} s; once a case is stopped, the smaller α of "
+                 f"that depth (stiffer) are not run.", "",
+                 self.timing_table(runs, "regime run, method flow"), "",
+                 "| depth | α | diffrax s | diffrax steps | stopped at t | regime's flow t | ‖w_regime − w_diffrax‖/‖w‖ |",
+                 "|---:|---:|---:|---:|---:|---:|---:|"]
+        regime_out = self.results(regime_runs[-1]) if regime_runs[-1].code == 0 else None
+        gaps = []
+        for depth, alpha, run in peer_rows:
+            if run.code != 0:
+                text.append(f"| {depth} | {alpha:g} | > {run.seconds:.0f} (stopped) | — | — | — | — |")
+                continue
+            ref = np.load(run.out)
+            line = f"| {depth} | {alpha:g} | {run.seconds:.1f} | {int(ref['steps'][0])} | {float(ref['time'][0]):.4g} |"
+            if regime_out:
+                summary, weights, _, _ = regime_out
+                row = [k for k in range(len(summary["depth"]))
+                       if summary["depth"][k] == depth and abs(summary["init_scale"][k] - alpha) < 1e-12 * alpha][0]
+                gap = float(np.linalg.norm(weights[row] - ref["weights"][0]) / np.linalg.norm(weights[row]))
+                gaps.append(gap)
+                line += f" {summary['time'][row]:.4g} | {gap:.1e} |"
+            else:
+                line += " — | — |"
+            text.append(line)
+        verdict = self.target("7. flow", "regime run (6 points) ÷ diffrax (cases it finished)",
+                              s[0] / peer_total if s else None, 1.0,
+                              detail=f"{s[0]:.2f} s vs {peer_total:.0f} s" + ("" if finished else " (diffrax stopped; a lower bound)") if s else "")
+        text += ["", f"regime's six points ÷ diffrax's wall time over the cases it ran: {verdict} (target: faster, < 1×)."
+                 + ("" if finished else " diffrax was stopped on a case, so its total is a lower bound."), ""]
+        if gaps:
+            text.append(self.agreement([("final w vs diffrax (‖Δw‖/‖w‖, worst case it finished)", max(gaps))], 1e-3,
+                                       "both stop at the first time the relative residual is ≤ 1e-6 on their own "
+                                       "integration grids; the flow moves w by about residual ÷ the smallest singular "
+                                       "value of the active block there, hence 1e-3"))
+        text.append(self.profile_line(regime_runs))
+        self.sections.append("\n".join(text))
+
+    def diffrax_version(self):
+        probe = launch([python, "-c", "import diffrax; print(diffrax.__version__)"], root, self.env)
+        return probe.stdout.strip() or "(version unknown)"
+
     def scale(self):
         c = self.cfg
         text = ["## 6. Scale", ""]
@@ -833,7 +939,7 @@ class Bench:
 
     def write(self, started):
         c = self.cfg
-        lines = ["# regime benchmarks (issue 9)", "",
+        lines = ["# regime benchmarks (issues 9 and 10)", "",
                  f"Written by `make bench` (bench/run.py{' --quick' if self.args.quick else ''}) on "
                  f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC in "
                  f"{(time.perf_counter() - started) / 60:.1f} minutes."
@@ -855,7 +961,7 @@ class Bench:
                   f"bench/run.py writes every data file with NumPy into a scratch directory, removed at the end: "
                   f"W1's definition (X ~ N(0, 1), {c['n']} + {c['m']} rows × {c['d']}, a 10-sparse ±1 truth, noise "
                   f"0.1, seed 1) as train.h5 and test.h5 for workloads 1, 2 and 4; kernel-rich's (noiseless, 5 "
-                  f"nonzeros of 1/√5, {c['es_n']} + {c['es_m']} rows × {c['es_d']}, seed 7) for workload 5; the "
+                  f"nonzeros of 1/√5, {c['es_n']} + {c['es_m']} rows × {c['es_d']}, seed 7) for workloads 5 and 7; the "
                   f"loading files for workload 3. regime reads them with `load` and `test: {{path: …}}` (no split), "
                   f"the peers with h5py, so both train on the same bits. Workload 6 synthesizes inside regime (it "
                   f"has no peer).", ""]

@@ -8,6 +8,12 @@
 //                     batches × 1, or B batches only), the best of R runs (3).
 //   regime-bench dgemm [--threads T] [--openblas-choice]
 //                     the square 2000 × 2000 dgemm rate alone (the kernels' peak).
+//   regime-bench flow DIR [--gd-steps N] [--tol T]
+//                     kernel-rich's diagonal model on DIR/train.h5 at α ∈ {0.001,
+//                     0.01, 0.1} and depths 2 and 3, one point at a time on one
+//                     BLAS thread: method flow and GD at lr auto, each until
+//                     ‖Xw − y‖ ≤ T·‖y‖ (1e-6) or, for GD, N steps (2,000,000):
+//                     seconds and n·d-sized products per point (issue 10).
 //
 // Like `regime run`, regime-bench first restarts itself with the kernel set the
 // CPU supports when OpenBLAS fell back to its generic kernels on a CPU it does
@@ -139,8 +145,53 @@ if arguments.first == "steps", let count = arguments.dropFirst().first.flatMap({
     print(output.results.map(\.steps))
     exit(0)
 }
+/// `flow DIR`: method flow against GD, point by point. Products are counted
+/// in units of one n·d matrix-vector product: GD takes 2 per step (G = XᵀR/n and
+/// P = X·W) and 1 at the start; the flow 2 per gradient evaluation (Xᵀs, X·w)
+/// and per Jacobian 1 (Xᵀs) + 1 (X·diag(√w′)) + (n + 1)/2 (the dsyrk).
+if arguments.first == "flow", let directory = arguments.dropFirst().first {
+    var settings = ["--gd-steps": 2_000_000.0, "--tol": 1e-6]
+    var rest = arguments.dropFirst(2)
+    while let name = rest.first, settings[name] != nil, let value = rest.dropFirst().first.flatMap({ Double($0) }) {
+        settings[name] = value
+        rest = rest.dropFirst(2)
+    }
+    BLAS.threadCount = 1
+    let train: Dataset
+    do {
+        train = try Dataset.loadHDF5(path: directory + "/train.h5", x: "/X", y: "/y").0
+    } catch {
+        FileHandle.standardError.write(Data("regime-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    let problem = FitProblem(train: train), n = Double(train.rows)
+    let tol = settings["--tol"]!, budget = Int(settings["--gd-steps"]!)
+    emit(["workload": "flow", "n": train.rows, "d": train.features, "tol": tol, "gd_steps": budget, "blas": BLAS.configuration])
+    for depth in [2, 3] {
+        for alpha in [0.001, 0.01, 0.1] {
+            let flow = FitSpec(model: .diagonal(depth: depth), initScale: alpha, method: .flow(FlowTolerance()),
+                               stopping: Stopping(steps: 1, residualTol: tol, timeBudget: 1e15))
+            let gd = FitSpec(model: .diagonal(depth: depth), initScale: alpha, stopping: Stopping(steps: budget, residualTol: tol))
+            var fields: [String: Any] = ["alpha": alpha, "depth": depth]
+            for (name, spec) in [("flow", flow), ("gd", gd)] {
+                let start = DispatchTime.now()
+                let output = try! Trainer(problem: problem, points: [spec], initStreams: [RandomStream(seed: 0)]).run()
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+                let result = output.results[0]
+                let products = name == "flow"
+                    ? 2 * Double(result.evaluations) + Double(result.jacobians) * (2 + (n + 1) / 2)
+                    : 2 * Double(result.steps) + 1
+                fields[name] = ["seconds": seconds, "steps": result.steps, "evaluations": result.evaluations,
+                                "jacobians": result.jacobians, "products": products, "stop": result.stopReason.rawValue,
+                                "time": result.time, "weights": result.weights]
+            }
+            emit(fields)
+        }
+    }
+    exit(0)
+}
 func usage() -> Never {
-    FileHandle.standardError.write(Data("usage: regime-bench w1 [--threads T] [--batches B] [--reps R] | w1-header | dgemm [--threads T] [--openblas-choice] | steps N\n".utf8))
+    FileHandle.standardError.write(Data("usage: regime-bench w1 [--threads T] [--batches B] [--reps R] | w1-header | dgemm [--threads T] [--openblas-choice] | steps N | flow DIR [--gd-steps N] [--tol T]\n".utf8))
     exit(64)
 }
 guard ["w1", "w1-header", "dgemm"].contains(arguments.first) else { usage() }
