@@ -719,7 +719,7 @@ class Bench:
         text = ["## 7. Gradient flow against GD and diffrax", "",
                 f"kernel-rich's diagonal model on its data (n = {c['es_n']}, d = {c['es_d']}, noiseless, 5-sparse), "
                 f"α ∈ {{0.001, 0.01, 0.1}}, depths 2 and 3, every point until ‖Xw − y‖ ≤ {tol:g}·‖y‖. regime's "
-                f"`method: flow` (SUNDIALS CVODE on the n-dimensional row-space ODE, ode_rtol 1e-9) against regime's "
+                f"`method: flow` (SUNDIALS CVODE on the n-dimensional row-space ODE, ode_rtol 1e-8) against regime's "
                 f"own GD at `lr: auto` (budget {c['flow_gd_steps']:,} steps), one point at a time on one BLAS thread "
                 f"(regime-bench flow). Products are n·d-sized matrix-vector products: GD 2 per step + 1; the flow 2 "
                 f"per gradient evaluation (its integrator's and the stopping check after each step) and (n + 1)/2 + 2 "
@@ -769,9 +769,9 @@ class Bench:
                     break  # smaller α are stiffer still
         s = self.stats(regime_runs)
         text += [f"Whole processes (pinned to {self.threads} CPU(s)): `regime run bench/pipelines/flow.yaml` (the six "
-                 f"points, ode_rtol 1e-9) against peers/flow_diffrax.py, diffrax {self.diffrax_version()}'s Kvaerno5 "
+                 f"points, ode_rtol 1e-8) against peers/flow_diffrax.py, diffrax {self.diffrax_version()}'s Kvaerno5 "
                  f"(implicit ESDIRK, Jacobian of the 2d-dimensional (u, v) field by autodiff) with a PID controller at "
-                 f"rtol 1e-9, atol 1e-12 and an Event at the same residual, one process per case (compilation "
+                 f"rtol 1e-8, atol 1e-12 (regime's defaults) and an Event at the same residual, one process per case (compilation "
                  f"included), each stopped after {c['flow_peer_timeout']} s; once a case is stopped, the smaller α of "
                  f"that depth (stiffer) are not run.", "",
                  self.timing_table(runs, "regime run, method flow"), "",

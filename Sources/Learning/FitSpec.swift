@@ -95,7 +95,7 @@ public struct FlowTolerance: Hashable, Sendable {
     public var relative: Double
     public var absolute: Double
 
-    public init(relative: Double = 1e-9, absolute: Double = 1e-12) {
+    public init(relative: Double = 1e-8, absolute: Double = 1e-12) {
         self.relative = relative
         self.absolute = absolute
     }

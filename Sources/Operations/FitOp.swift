@@ -51,7 +51,7 @@ struct FitOp: Operation {
             KeySpec("t_max", .number(.positive), doc: "Flow: stop at this flow time (default lr·steps, the time GD reaches)."),
             KeySpec("evaluations", .integer(min: 1), .defaulted(.number(1_000_000)),
                     doc: "Flow: stop after this many gradient evaluations."),
-            KeySpec("ode_rtol", .number(.positive), .defaulted(.number(1e-9)),
+            KeySpec("ode_rtol", .number(.positive), .defaulted(.number(1e-8)),
                     doc: "Flow: the integrator's relative error per step."),
             KeySpec("ode_atol", .number(.positive), .defaulted(.number(1e-12)),
                     doc: "Flow: the integrator's absolute error per step, on its state s (w = φ(Xᵀs))."),

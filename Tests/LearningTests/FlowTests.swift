@@ -117,7 +117,6 @@ struct FlowTests {
         let output = try train(FitProblem(train: data), specs)
         let svm = try pythonReference("svm", x: data.x, y: data.y)["w"]!
         let gaps = output.results.map { 1 - BLAS.dot($0.weights, svm) / BLAS.nrm2($0.weights) }
-        print("max-margin gaps", gaps, output.results.map { $0.steps })
         #expect(zip(gaps, gaps.dropFirst()).allSatisfy { $0 > $1 }, "gaps \(gaps)")
         #expect(gaps.last! < 1e-3, "gaps \(gaps)")
     }

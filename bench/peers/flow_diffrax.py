@@ -10,7 +10,7 @@ until ‖Xw − y‖ ≤ tol·‖y‖ (an Event) or --t-max. One solve per (dept
 jitted once per depth; Float64; the time includes compilation.
 
     python flow_diffrax.py DATA_DIR OUT.npz [--tol 1e-6] [--alphas 0.001,0.01,0.1] [--depths 2,3]
-                                            [--rtol 1e-9] [--atol 1e-12] [--t-max 1e15] [--max-steps 100000]
+                                            [--rtol 1e-8] [--atol 1e-12] [--t-max 1e15] [--max-steps 100000]
 """
 import diffrax
 import jax
@@ -21,7 +21,7 @@ from peer import Peer
 
 jax.config.update("jax_enable_x64", True)
 
-run = Peer(tol=1e-6, alphas="0.001,0.01,0.1", depths="2,3", rtol=1e-9, atol=1e-12, t_max=1e15, max_steps=100000)
+run = Peer(tol=1e-6, alphas="0.001,0.01,0.1", depths="2,3", rtol=1e-8, atol=1e-12, t_max=1e15, max_steps=100000)
 args = run.args
 X, y = jnp.asarray(run.X), jnp.asarray(run.y)
 n, d = X.shape
