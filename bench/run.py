@@ -14,7 +14,7 @@ The scratch directory is removed at the end. Missed targets are results, not
 errors; the exit status is 1 when a run failed or an agreement check is off.
 
     .venv/bin/python bench/run.py [--reps 3] [--quick] [--threads N] [--regime PATH] [--regime-bench PATH]
-                                  [--only ridge,gd,load,w1,es,flow,scale,engine] [--out bench/RESULTS.md] [--keep]
+                                  [--only ridge,gd,load,w1,es,scale,flow,engine] [--out bench/RESULTS.md] [--keep]
 """
 import argparse
 import datetime
@@ -39,12 +39,12 @@ python = sys.executable
 FULL = dict(n=200, d=2000, m=1000, lambdas=100, gd_steps=5000, gd_every=50, gd_lr=0.05,
             load_rows=20000, load_cols=1000, csv_rows=5000, w1_steps=2000, w1_every=20,
             es_n=100, es_d=1000, es_m=1000, es_steps=50000, es_every=1000, es_points=16,
-            scale_sizes=[1000, 3000, 10000], scale_steps=500, flow_gd_steps=1_000_000, flow_peer_timeout=300)
+            scale_sizes=[1000, 3000, 10000], scale_steps=500, flow_gd_steps=1_000_000, flow_peer_timeout=180)
 QUICK = dict(n=100, d=500, m=200, lambdas=20, gd_steps=500, gd_every=50, gd_lr=0.05,
              load_rows=4000, load_cols=500, csv_rows=2000, w1_steps=200, w1_every=20,
              es_n=50, es_d=300, es_m=200, es_steps=5000, es_every=500, es_points=16,
              scale_sizes=[100, 300, 1000], scale_steps=50, flow_gd_steps=100_000, flow_peer_timeout=60)
-WORKLOADS = ["ridge", "gd", "load", "w1", "es", "flow", "scale", "engine"]
+WORKLOADS = ["ridge", "gd", "load", "w1", "es", "scale", "flow", "engine"]
 
 
 # ---------------------------------------------------------------------------
@@ -711,7 +711,7 @@ class Bench:
 
     def flow(self):
         c = self.cfg
-        tol = 1e-6
+        tol = 1e-8  # kernel-rich's flow study stops there; the limits are compared at it
         print(f"flow: regime-bench flow (GD budget {c['flow_gd_steps']:,} steps)", flush=True)
         probe = launch(self.pin + [self.args.regime_bench, "flow", self.kr1000, "--gd-steps", str(c["flow_gd_steps"]),
                                    "--tol", str(tol)], root, self.env)
@@ -802,7 +802,7 @@ class Bench:
                  + ("" if finished else " diffrax was stopped on a case, so its total is a lower bound."), ""]
         if gaps:
             text.append(self.agreement([("final w vs diffrax (‖Δw‖/‖w‖, worst case it finished)", max(gaps))], 1e-3,
-                                       "both stop at the first time the relative residual is ≤ 1e-6 on their own "
+                                       "both stop at the first time the relative residual is ≤ 1e-8 on their own "
                                        "integration grids; the flow moves w by about residual ÷ the smallest singular "
                                        "value of the active block there, hence 1e-3"))
         text.append(self.profile_line(regime_runs))

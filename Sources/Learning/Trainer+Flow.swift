@@ -38,9 +38,11 @@ extension Trainer {
         let start = clock.now
         var finished = 0
         var runs: [FlowRun?] = []
+        let scratch = GradientFlow.Scratch(n: n, d: d)
         for k in 0..<width {
             let spec = points[k], rate = field(.lr)[k]
-            let flow = GradientFlow(spec: spec, start: (0..<d).map { theta0[$0 * width + k] }, x: x, y: y, n: n, d: d)
+            let flow = GradientFlow(spec: spec, start: (0..<d).map { theta0[$0 * width + k] }, x: x, y: y, n: n, d: d,
+                                    scratch: scratch)
             do {
                 let integrator = try StiffIntegrator(
                     start: [Double](repeating: 0, count: n), tolerance: spec.method.flowTolerance,

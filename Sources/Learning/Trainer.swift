@@ -208,9 +208,11 @@ public final class Trainer {
         theta0Buffer = Buffer(d * width)
         theta1Buffer = Buffer(rowSpace ? 0 : d * width)
         wBuffer = Buffer(d * width)
-        gBuffer = Buffer(rowSpace ? 0 : d * width)
+        // Method flow measures its columns with P = X·W and no step of its own.
+        let flow = first.method.isFlow
+        gBuffer = Buffer(rowSpace || flow ? 0 : d * width)
         pBuffer = Buffer(n * width)
-        nextPBuffer = Buffer(stochastic || rowSpace ? 0 : n * width)
+        nextPBuffer = Buffer(stochastic || rowSpace || flow ? 0 : n * width)
         pTestBuffer = Buffer(testRows * width)
         columnsBuffer = Buffer(Field.allCases.count * width, .nan)
         valuesBuffer = Buffer(layout.count * width)

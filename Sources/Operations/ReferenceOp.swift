@@ -16,7 +16,9 @@ struct ReferenceOp: InstanceOperation {
         KeySpec("lambda", .either([.number(.nonNegative), .choice(["match"])], description: "a number ≥ 0 or match"),
                 .defaulted(.string("match")), doc: "ridge's λ; match: the l2 of each fit point compared with it."),
         KeySpec("alpha", .either([.number(.positive), .choice(["match"])], description: "a number > 0 or match"),
-                .defaulted(.string("match")), doc: "q_alpha's α; match: the init_scale of each fit point compared with it, and then the limit of that point's own depth (Woodworth et al.'s Q^D_α for the diagonal model of depth D; depth 2 for other models). A number: the depth-2 limit at that α."),
+                .defaulted(.string("match")), doc: "q_alpha's α; match: the init_scale of each fit point compared with it, and then the limit of that point's own depth (Woodworth et al.'s Q^D_α for the diagonal model of depth D; depth 2 for other models), named q_alpha. A number: the limit at that α and `depth`, named q_alpha_d<depth> (dist_q_alpha_d2, …), so that its depth shows beside every fit it is compared with."),
+        KeySpec("depth", .integer(min: 2, max: 32), .defaulted(.number(2)),
+                doc: "The depth D of a fixed-α q_alpha (alpha: a number): argmin Q^D_α subject to Xw = y."),
     ])
 
     /// The stage's parameters, typed.
@@ -26,12 +28,15 @@ struct ReferenceOp: InstanceOperation {
         var lambda: Double?
         /// q_alpha's α, or nil: each fit point's own init_scale.
         var alpha: Double?
+        /// The depth of a fixed-α q_alpha.
+        var depth: Int
 
         init(_ values: ValueMap) throws(ParameterError) {
             let p = ParameterReader(values)
             solutions = try p.choices("solutions", as: ReferenceSolution.self)
             lambda = values["lambda"]?.string == "match" ? nil : try p.number("lambda")
             alpha = values["alpha"]?.string == "match" ? nil : try p.number("alpha")
+            depth = try p.integer("depth")
         }
     }
 
@@ -53,7 +58,12 @@ struct ReferenceOp: InstanceOperation {
                 case .ridge:
                     if let lambda = p.lambda { fixed.append((name, try Ridge.solve(x, y, lambda: lambda))) } else { matched.append(.ridge) }
                 case .qAlpha:
-                    if let alpha = p.alpha { fixed.append((name, try QAlpha.solve(x, y, alpha: alpha))) } else { matched.append(.qAlpha) }
+                    // A fixed α names its depth; the matched one follows each point's.
+                    if let alpha = p.alpha {
+                        fixed.append(("\(name)_d\(p.depth)", try QAlpha.solve(x, y, alpha: alpha, depth: p.depth)))
+                    } else {
+                        matched.append(.qAlpha)
+                    }
                 }
             }
         } catch {

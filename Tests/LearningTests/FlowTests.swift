@@ -137,6 +137,32 @@ struct FlowTests {
         #expect(fine.results[0].status == .ok && fine.results[0].stopReason == .residual)
     }
 
+    @Test("GD's stopping rules and the flow's budgets: tol, rtol per time η, t_max, the evaluation budget")
+    func stoppingRules() throws {
+        let data = sparseProblem(n: 10, d: 25, k: 3).train
+        var tol = Self.spec(.diagonal(depth: 2), alpha: 0.1, residual: nil)
+        tol.stopping.tol = 1e-4
+        // With weight decay the objective levels off above 0, where rtol ends it.
+        var rtol = Self.spec(.diagonal(depth: 2), alpha: 0.1, decay: 0.01, residual: nil)
+        rtol.stopping.rtol = 1e-6
+        rtol.learningRate = .fixed(0.01)
+        var evaluations = Self.spec(.diagonal(depth: 2), alpha: 0.1, residual: nil)
+        evaluations.stopping.evaluations = 50
+        let horizon = Self.spec(.diagonal(depth: 2), alpha: 0.1, residual: nil, tMax: 3)
+        let output = try train(FitProblem(train: data), [tol, rtol, evaluations, horizon])
+        let objective = output.metricNames.firstIndex(of: "objective")!
+        #expect(output.results[0].stopReason == .tol && output.results[0].metrics[objective] <= 1e-4)
+        #expect(output.results[1].stopReason == .rtol)
+        // At the rtol stop the objective changes by about rtol·F per time η = 0.01, not more.
+        let later = try train(FitProblem(train: data), [Self.spec(.diagonal(depth: 2), alpha: 0.1, decay: 0.01, residual: nil,
+                                                                   tMax: output.results[1].time + 0.01)])
+        let change = abs(later.results[0].metrics[objective] - output.results[1].metrics[objective])
+        #expect(change <= 2e-6 * output.results[1].metrics[objective], "\(change)")
+        #expect(output.results[2].stopReason == .evaluations && (50..<60).contains(output.results[2].evaluations))
+        #expect(output.results[3].stopReason == .time && output.results[3].time == 3)
+        #expect(output.results.allSatisfy { $0.status == .ok })
+    }
+
     @Test("what the flow cannot integrate is refused, naming the field")
     func refusals() {
         var l1 = Self.spec(.linear, alpha: 0)

@@ -84,7 +84,10 @@ public struct MemoryEstimate: Sendable {
             // linear model in the row space K = XXᵀ and three n × K matrices.
             var trainer = 8 * ((5 * d + 2 * n + m) * k)
             if case .sgd = group.batchKey.method { trainer += 8 * n * d }
-            if group.batchKey.model == .linear, n < d { trainer += 8 * (n * n + 3 * n * k) }
+            // Method flow: per point CVODE's n × n Jacobian and its saved copy;
+            // shared, X·diag(√w′) and its Gram matrix.
+            if case .flow = group.batchKey.method { trainer += 8 * (2 * n * n * k + n * d + n * n) }
+            if group.batchKey.model == .linear, n < d, !group.batchKey.method.isFlow { trainer += 8 * (n * n + 3 * n * k) }
             let trajectories = 8 * 5 * (recorded * metrics * k + d * k)
             let bytes = trainer + trajectories
             if bytes > worst?.bytes ?? -1 {

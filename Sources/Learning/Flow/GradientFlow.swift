@@ -50,20 +50,36 @@ final class GradientFlow {
     let n: Int, d: Int
     let x: UnsafePointer<Double>, y: UnsafePointer<Double>
 
-    // Scratch, owned: τ, w, ∂w/∂τ (d); predictions, then loss derivatives (n);
-    // X·diag(√slope) (n × d) and its Gram matrix (n × n) for the Jacobian.
+    /// What the points of a batch share, since they are integrated one at a
+    /// time: X·diag(√slope) (n × d) and its Gram matrix (n × n) for the Jacobian.
+    final class Scratch {
+        let scaled: UnsafeMutablePointer<Double>
+        let gram: UnsafeMutablePointer<Double>
+
+        init(n: Int, d: Int) {
+            scaled = .allocate(capacity: n * d)
+            gram = .allocate(capacity: n * n)
+        }
+
+        deinit {
+            scaled.deallocate()
+            gram.deallocate()
+        }
+    }
+
+    // Owned: τ, w, ∂w/∂τ (d); predictions, then loss derivatives (n).
     private let tau: UnsafeMutablePointer<Double>
     let weights: UnsafeMutablePointer<Double>
     private let slopes: UnsafeMutablePointer<Double>
     private let residual: UnsafeMutablePointer<Double>
-    private let scaled: UnsafeMutablePointer<Double>
-    private let gram: UnsafeMutablePointer<Double>
+    private let scratch: Scratch
 
     /// Gradient evaluations (right-hand sides and `evaluate` calls) and Jacobians.
     private(set) var evaluations = 0
     private(set) var jacobians = 0
 
-    init(spec: FitSpec, start: [Double], x: UnsafePointer<Double>, y: UnsafePointer<Double>, n: Int, d: Int) {
+    init(spec: FitSpec, start: [Double], x: UnsafePointer<Double>, y: UnsafePointer<Double>, n: Int, d: Int,
+         scratch: Scratch) {
         self.loss = spec.loss
         self.n = n
         self.d = d
@@ -85,12 +101,11 @@ final class GradientFlow {
         weights = .allocate(capacity: d)
         slopes = .allocate(capacity: d)
         residual = .allocate(capacity: n)
-        scaled = .allocate(capacity: n * d)
-        gram = .allocate(capacity: n * n)
+        self.scratch = scratch
     }
 
     deinit {
-        for buffer in [tau, weights, slopes, residual, scaled, gram] { buffer.deallocate() }
+        for buffer in [tau, weights, slopes, residual] { buffer.deallocate() }
     }
 
     /// κ(t) and μ of s′ = −κ·r/n − μ·s.
@@ -184,6 +199,7 @@ final class GradientFlow {
             guard root.isFinite else { return false }
             slopes[j] = root
         }
+        let scaled = scratch.scaled, gram = scratch.gram
         for i in 0..<n {
             let row = x + i * d, target = scaled + i * d
             for j in 0..<d { target[j] = row[j] * slopes[j] }
