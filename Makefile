@@ -20,11 +20,13 @@ data: data/diabetes.h5
 data/diabetes.h5: data/diabetes.csv | release
 	$(RELEASE) convert data/diabetes.csv --target y -o $@
 
+# The tests run beside a real single-node Slurm cluster that the script starts
+# and stops (the Slurm tests need it).
 test: deps
 	$(SWIFT) build --build-tests
-	$(SWIFT) test
+	scripts/test-with-slurm.sh $(SWIFT) test
 
-# The default study: the kernel-to-rich transition (about half a minute here),
+# The default study: the kernel-to-rich transition by gradient flow (about ten seconds here),
 # its summary, and its report.
 run: release
 	$(RELEASE) run pipelines/kernel-rich.yaml

@@ -12,5 +12,5 @@ struct Regime: ParsableCommand {
         """,
         version: regimeVersion,
         subcommands: [Run.self, Check.self, Dag.self, Show.self, Export.self, PlotCommand.self, ReportCommand.self,
-                      Convert.self, ReferenceCommand.self, Doctor.self])
+                      Convert.self, ReferenceCommand.self, Doctor.self, SlurmCommand.self, StatusCommand.self])
 }

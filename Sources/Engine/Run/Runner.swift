@@ -238,9 +238,8 @@ public final class Runner: Sendable {
         }
         if !result.interrupted {
             if let shard = options.shard, result.failures.isEmpty {
-                let planKey = ContentKey.hash(plan.instances.map(\.key).joined(separator: "\n"))
                 try? cache.write("shard \(shard.index) of \(shard.count): \(result.pointsTrained) points in \(result.batches) batches, \(String(format: "%.1f", result.seconds)) s\n",
-                                 to: cache.path("shards/\(planKey.prefix(16))-\(shard.index)-of-\(shard.count)"))
+                                 to: cache.path(shardRecord(shard.index, of: shard.count)))
             }
             // The batches' and the results writer's buffers are freed by now;
             // hand the pages back before the state is encoded on top of them.

@@ -15,6 +15,8 @@ public struct PipelineSpec: Sendable {
     public var description: String?
     /// The most points the trainer takes in one batch.
     public var batchWidth: Int
+    /// The `slurm:` block: defaults for `regime slurm` (validated, not read by runs).
+    public var slurm: ValueMap?
     /// How many batches share one stretch of a group's points, dealt
     /// round-robin (the engine's batching).
     public static let dealingWindow = 8

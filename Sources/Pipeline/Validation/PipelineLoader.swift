@@ -20,6 +20,16 @@ public struct PipelineLoader: Sendable {
         KeySpec("description", .string, sweepable: false, doc: "Free text, kept in the results file."),
         KeySpec("batch_width", .integer(min: 1, max: 4096), .defaulted(.number(32)), sweepable: false,
                 doc: "The most fit points trained together in one batch."),
+        KeySpec("slurm", .record(Schema([
+            KeySpec("shards", .integer(min: 1, max: 100_000), doc: "Array tasks (`--shards`)."),
+            KeySpec("partition", .string, doc: "sbatch --partition."),
+            KeySpec("time", .string, doc: "sbatch --time, per task (e.g. 2:00:00)."),
+            KeySpec("cpus_per_task", .integer(min: 1, max: 4096), doc: "sbatch --cpus-per-task; each task runs that many jobs, one BLAS thread each (default 1)."),
+            KeySpec("mem", .string, doc: "sbatch --mem (e.g. 8G)."),
+            KeySpec("account", .string, doc: "sbatch --account."),
+            KeySpec("sbatch_args", .list(.string), doc: "Further sbatch options, one per item (e.g. --qos=long)."),
+        ])), sweepable: false,
+                doc: "Defaults for `regime slurm` (its command-line options win)."),
     ])
 
     static let stageKeys = ["op", "sweep", "description"]
@@ -96,7 +106,7 @@ public struct PipelineLoader: Sendable {
         return PipelineSpec(path: path, directory: directory ?? ".", text: text, overrides: overrides,
                             version: top["version"]!.integer!, name: top["name"]?.string ?? stem,
                             seed: UInt64(top["seed"]!.integer!), description: top["description"]?.string,
-                            batchWidth: top["batch_width"]!.integer!, stages: stages)
+                            batchWidth: top["batch_width"]!.integer!, slurm: top["slurm"]?.map, stages: stages)
     }
 
     /// One stage: its op, keys, inputs and sweep.

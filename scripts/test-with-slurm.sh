@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# make test: runs the test command beside a real single-node Slurm cluster
+# (scripts/slurm-cluster.sh), started here in a fresh directory and stopped by
+# PID when the command ends, however it ends; the Slurm tests find it through
+# REGIME_TEST_SLURM_CONF. The command's exit status is this script's.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+dir=$(mktemp -d /tmp/regime-test-slurm-XXXXXX)
+stop() {
+    scripts/slurm-cluster.sh stop "$dir"
+    rm -rf "$dir"
+}
+trap stop EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+if scripts/slurm-cluster.sh start "$dir" >/dev/null; then
+    export REGIME_TEST_SLURM_CONF="$dir/slurm.conf"
+else
+    echo "test-with-slurm: the cluster did not start; the Slurm tests will fail" >&2
+fi
+"$@"
