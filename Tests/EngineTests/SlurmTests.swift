@@ -162,6 +162,26 @@ struct SlurmTests {
         }
     }
 
+    @Test("the gathering job refused after the array was queued: the array is cancelled again, nothing stays queued, exit 1")
+    func halfSubmission() throws {
+        try inCluster { cluster in
+            let workspace = try Workspace("slurm.yaml", label: "slurm-half")
+            // An sbatch that queues the first job (the array) and refuses the second.
+            let bin = workspace.path("bin")
+            try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+            let count = workspace.path("sbatch-calls")
+            let fake = "#!/bin/bash\necho x >> \(count)\nif [ $(wc -l < \(count)) -ge 2 ]; then echo 'sbatch: error: injected refusal' >&2; exit 1; fi\nexec /usr/bin/sbatch \"$@\"\n"
+            try fake.write(toFile: bin + "/sbatch", atomically: true, encoding: .utf8)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: bin + "/sbatch")
+            var environment = cluster.environment
+            environment["PATH"] = bin + ":/usr/bin:/bin"
+            let result = try workspace.regime("slurm", ["--shards", "2"], environment: environment)
+            #expect(result.status == 1)
+            #expect(result.stderr.contains("injected refusal") && result.stderr.contains("was cancelled again: nothing stays queued"), "\(result.stderr)")
+            try wait("the cancelled array to leave the queue", seconds: 30) { try queueIsEmpty(cluster) }
+        }
+    }
+
     @Test("no sbatch, and an unknown partition: exit 1 naming the command and its stderr; nothing stays queued")
     func badSubmissions() throws {
         let workspace = try Workspace("slurm.yaml", label: "slurm-bad")
