@@ -85,6 +85,15 @@ struct SlurmCommand: ParsableCommand {
             return
         }
         var tasks = Array(1...settings.shards)
+        if !resubmit, let last = cluster.lastSubmission {
+            // A second array over the same cache while the first still runs would compute every batch twice.
+            let queued = [last.arrayJob, last.gatherJob ?? ""].filter { !$0.isEmpty && cluster.queueState(of: $0) != nil }
+            if !queued.isEmpty {
+                printError("slurm: submission \(last.number) (job\(queued.count == 1 ? "" : "s") \(queued.joined(separator: ", "))) is still queued for this pipeline and cache; "
+                           + "watch it with regime status, or scancel it before submitting again")
+                throw ExitCode(1)
+            }
+        }
         if resubmit {
             guard let last = cluster.lastSubmission else {
                 printError("slurm: nothing was submitted for this pipeline (with this cache); run regime slurm without --resubmit")

@@ -54,6 +54,9 @@ struct SlurmTests {
             let submitted = try regime(workspace, cluster, "slurm", ["--shards", "4"])
             #expect(submitted.status == 0, "\(submitted.stderr)")
             #expect(submitted.stdout.contains("submitted array job"))
+            // A second submission while the first is queued would compute everything twice: refused.
+            let twice = try regime(workspace, cluster, "slurm", ["--shards", "4"])
+            #expect(twice.status == 1 && twice.stderr.contains("is still queued"), "\(twice.stderr)")
             try wait("the gathering job to write the results") {
                 let written = FileManager.default.fileExists(atPath: workspace.path("results/slurm.h5"))
                 return try written && queueIsEmpty(cluster)
