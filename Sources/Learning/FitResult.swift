@@ -44,6 +44,11 @@ public struct FitResult: Sendable {
     public var learningRate: Double
     /// The flow time reached: η·steps for GD and SGD, NaN for exact.
     public var time: Double
+    /// 1 when the stopping rule the point asked for (tol, rtol, residual_tol;
+    /// exact's closed form) ended it, 0 when a budget (steps, t_max,
+    /// evaluations) or a divergence or failure did first, NaN when it asked
+    /// for no rule but its budget.
+    public var converged: Double
     /// Flow: gradient evaluations and Jacobians formed (0 for the other methods).
     public var evaluations: Int
     public var jacobians: Int

@@ -592,6 +592,7 @@ public final class Trainer {
                 steps: outcome.steps,
                 learningRate: outcome.learningRate,
                 time: outcome.time,
+                converged: Trainer.converged(outcome.reason, points[point]),
                 evaluations: outcome.evaluations,
                 jacobians: outcome.jacobians,
                 metrics: Array(UnsafeBufferPointer(start: finalMetrics + point * metricCount, count: metricCount)),
@@ -601,6 +602,19 @@ public final class Trainer {
                 seconds: outcome.seconds)
         }
         return BatchOutput(metricNames: layout.names, recordedSteps: recordedSteps, results: results)
+    }
+}
+
+extension Trainer {
+    /// `FitResult.converged` of a point that stopped for `reason`.
+    static func converged(_ reason: StopReason, _ spec: FitSpec) -> Double {
+        switch reason {
+        case .tol, .rtol, .residual, .solved: return 1
+        case .diverged, .solver: return 0
+        case .steps, .time, .evaluations:
+            let requested = spec.stopping.tol != nil || spec.stopping.rtol != nil || spec.stopping.residualTol != nil
+            return requested ? 0 : .nan
+        }
     }
 }
 

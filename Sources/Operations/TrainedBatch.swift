@@ -20,6 +20,8 @@ public struct TrainedBatch: Sendable {
     /// The flow time reached: lr·steps for GD and SGD, the integrated time for
     /// method flow, NaN for exact.
     public var times: [Double]
+    /// 1, 0 or NaN per point (`FitResult.converged`).
+    public var converged: [Double]
     public var seconds: [Double]
     /// Per metric, per point: values at `recordedSteps`.
     public var trajectories: [[[Double]]]
@@ -33,7 +35,7 @@ public struct TrainedBatch: Sendable {
 
     public init(stage: String, dataKey: String, pointKeys: [String], metricNames: [String], featureNames: [String],
                 recordedSteps: [Int], weights: [[Double]], metrics: [[Double]], status: [String], stop: [String],
-                steps: [Double], learningRates: [Double], times: [Double]? = nil, seconds: [Double], trajectories: [[[Double]]],
+                steps: [Double], learningRates: [Double], times: [Double]? = nil, converged: [Double]? = nil, seconds: [Double], trajectories: [[[Double]]],
                 truth: [Double]?, fixedReferences: [(name: String, weights: [Double])],
                 matchedReferences: [(name: String, weights: [[Double]])]) {
         self.stage = stage
@@ -49,6 +51,7 @@ public struct TrainedBatch: Sendable {
         self.steps = steps
         self.learningRates = learningRates
         self.times = times ?? zip(steps, learningRates).map { $0 * $1 }
+        self.converged = converged ?? Array(repeating: .nan, count: steps.count)
         self.seconds = seconds
         self.trajectories = trajectories
         self.truth = truth

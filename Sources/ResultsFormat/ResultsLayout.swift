@@ -36,6 +36,7 @@ public enum ResultsLayout {
     public enum Outcome {
         public static let status = "status"
         public static let stop = "stop"
+        public static let converged = "converged"
         public static let steps = "steps"
         public static let lr = "lr"
         public static let time = "time"
@@ -53,7 +54,7 @@ public enum SummaryRole: String, Sendable, CaseIterable {
     case fold
     /// The fit stage of a point, when several are gathered.
     case stage
-    /// How training ended: `status`, `stop`, `steps`, `lr`, `time`.
+    /// How training ended: `status`, `stop`, `converged`, `steps`, `lr`, `time`.
     case outcome
     /// A final metric.
     case metric

@@ -68,7 +68,9 @@ struct Show: ParsableCommand {
             chosen = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         } else {
             let metrics = ShowColumns.main(results)
-            chosen = results.coordinateNames + ["status", "steps"] + metrics
+            // converged beside status (files from before it was written lack it).
+            let outcome = ["status", "converged", "steps"].filter(summary.names.contains)
+            chosen = results.coordinateNames + outcome + metrics
             let hidden = summary.names.filter { !chosen.contains($0) }
             if !hidden.isEmpty { print("  (also: \(hidden.joined(separator: ", ")); --columns picks)") }
         }

@@ -19,13 +19,13 @@ struct RunTests {
         #expect(attrs["seed"] == "int64")
         #expect(seen["members"] as? [String] == ["point", "feature", "weights", "truth", "references", "trajectories", "summary"])
         #expect(seen["summary"] as? [String] == [
-            "point", "rho", "init_scale", "l2", "status", "stop", "steps", "lr", "time", "objective", "train_mse", "test_mse",
+            "point", "rho", "init_scale", "l2", "status", "stop", "converged", "steps", "lr", "time", "objective", "train_mse", "test_mse",
             "l1_norm", "l2_norm", "dist_truth", "population_risk", "dist_min_l2", "dist_min_l1", "dist_ridge",
             "support_precision", "support_recall",
         ])
         let roles = try #require(seen["roles"] as? [String: String])
         #expect(roles["rho"] == "coordinate" && roles["init_scale"] == "coordinate" && roles["l2"] == "coordinate")
-        #expect(["status", "stop", "steps", "lr", "time"].allSatisfy { roles[$0] == "outcome" })
+        #expect(["status", "stop", "converged", "steps", "lr", "time"].allSatisfy { roles[$0] == "outcome" })
         #expect(roles.filter { $0.value == "metric" }.count == 12 && roles["train_mse"] == "metric")
         let shapes = try #require(seen["shapes"] as? [String: [Int]])
         #expect(shapes["weights"] == [16, 120])

@@ -161,6 +161,12 @@ struct FlowTests {
         #expect(output.results[2].stopReason == .evaluations && (50..<60).contains(output.results[2].evaluations))
         #expect(output.results[3].stopReason == .time && output.results[3].time == 3)
         #expect(output.results.allSatisfy { $0.status == .ok })
+        // converged: the rule asked for ended the point (1); only a budget was asked for (NaN).
+        #expect(output.results[0].converged == 1 && output.results[1].converged == 1)
+        #expect(output.results[2].converged.isNaN && output.results[3].converged.isNaN)
+        // A residual asked for, and the time budget ended the point first: 0.
+        let short = try train(FitProblem(train: data), [Self.spec(.diagonal(depth: 2), alpha: 0.01, residual: 1e-10, tMax: 1)])
+        #expect(short.results[0].stopReason == .time && short.results[0].converged == 0)
     }
 
     @Test("what the flow cannot integrate is refused, naming the field")

@@ -23,7 +23,7 @@ struct ResultsCommandTests {
         let lines = all.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         #expect(lines[0] == "\(results): sweep, 16 points")
         #expect(lines[1].hasPrefix("  regime 0.1.0, seed 3, created 20"))
-        #expect(lines.contains { $0.hasPrefix("rho  init_scale     l2  status  steps    train_mse") })
+        #expect(lines.contains { $0.hasPrefix("rho  init_scale     l2  status  converged  steps    train_mse") }, "\(lines)")
         let picked = try Subprocess.regime(["show", results, "--where", "rho=0.5", "--where", "l2=0", "--sort", "init_scale",
                                             "--descending", "--columns", "init_scale,status,steps", "--limit", "3"])
         #expect(picked.stdout.hasSuffix("""

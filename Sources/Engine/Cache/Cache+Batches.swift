@@ -20,6 +20,7 @@ extension Cache {
             try file.write("steps", batch.steps)
             try file.write("lr", batch.learningRates)
             try file.write("time", batch.times)
+            try file.write("converged", batch.converged)
             try file.write("seconds", batch.seconds)
             try file.write("recorded", batch.recordedSteps.map { Int64($0) })
             if !batch.recordedSteps.isEmpty {
@@ -90,6 +91,7 @@ extension Cache {
                 steps: try column(try file.openDataset("steps").readDoubles(), "steps"),
                 learningRates: try column(try file.openDataset("lr").readDoubles(), "lr"),
                 times: try file.contains("time") ? try column(try file.openDataset("time").readDoubles(), "time") : nil,
+                converged: try file.contains("converged") ? try column(try file.openDataset("converged").readDoubles(), "converged") : nil,
                 seconds: try column(try file.openDataset("seconds").readDoubles(), "seconds"),
                 trajectories: trajectories, truth: truth, fixedReferences: fixed, matchedReferences: matched)
         }

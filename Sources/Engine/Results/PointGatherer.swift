@@ -193,7 +193,7 @@ extension PointGatherer {
         var status = points.map { failures[$0] != nil ? "failed" : "" }
         var stop = [String](repeating: "", count: count)
         var steps = [Double](repeating: .nan, count: count), rates = [Double](repeating: .nan, count: count)
-        var times = [Double](repeating: .nan, count: count)
+        var times = [Double](repeating: .nan, count: count), converged = [Double](repeating: .nan, count: count)
         let metricNames = self.metricNames
         var metrics = [[Double]](repeating: [Double](repeating: .nan, count: count), count: metricNames.count)
         try forEachBatch { record, rows in
@@ -205,6 +205,7 @@ extension PointGatherer {
                 steps[output] = record.steps[row]
                 rates[output] = record.learningRates[row]
                 times[output] = record.times[row]
+                converged[output] = record.converged[row]
                 for (index, column) in columnOf.enumerated() {
                     if let column { metrics[column][output] = record.metrics[row][index] }
                 }
@@ -214,10 +215,11 @@ extension PointGatherer {
         typealias Outcome = ResultsLayout.Outcome
         table.append(Outcome.status, .strings(status))
         table.append(Outcome.stop, .strings(stop))
+        table.append(Outcome.converged, .numbers(converged))
         table.append(Outcome.steps, .numbers(steps))
         table.append(Outcome.lr, .numbers(rates))
         table.append(Outcome.time, .numbers(times))
-        roles += [.outcome, .outcome, .outcome, .outcome, .outcome]
+        roles += [.outcome, .outcome, .outcome, .outcome, .outcome, .outcome]
         for (index, name) in metricNames.enumerated() {
             table.append(name, .numbers(metrics[index]))
             roles.append(.metric)

@@ -183,7 +183,7 @@ extension Runner {
             weights: output.results.map(\.weights), metrics: output.results.map(\.metrics),
             status: output.results.map(\.status.rawValue), stop: output.results.map(\.stopReason.rawValue),
             steps: output.results.map { Double($0.steps) }, learningRates: output.results.map(\.learningRate),
-            times: output.results.map(\.time),
+            times: output.results.map(\.time), converged: output.results.map(\.converged),
             seconds: output.results.map(\.seconds),
             trajectories: output.metricNames.indices.map { metric in output.results.map { $0.trajectory[metric] } },
             truth: data.train.truth, fixedReferences: outcome.fixedReferences, matchedReferences: outcome.matchedReferences)
