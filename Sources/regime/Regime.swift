@@ -11,6 +11,6 @@ struct Regime: ParsableCommand {
         64 command-line usage; 128 + the signal when interrupted (130 for Ctrl-C, 143 for SIGTERM).
         """,
         version: regimeVersion,
-        subcommands: [Run.self, Check.self, Dag.self, Show.self, Export.self, PlotCommand.self, ReportCommand.self,
+        subcommands: [Run.self, Check.self, Dag.self, Show.self, Diff.self, Export.self, PlotCommand.self, ReportCommand.self,
                       Convert.self, ReferenceCommand.self, Doctor.self, SlurmCommand.self, StatusCommand.self])
 }

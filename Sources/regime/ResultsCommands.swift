@@ -52,6 +52,9 @@ struct Show: ParsableCommand {
     @Option(help: "Show at most this many rows.")
     var limit: Int?
 
+    @Flag(help: "Aggregate over replicates and folds: per combination of the other coordinates, n and each metric's mean, sd and 95% interval half-width (<metric>, <metric>_sd, <metric>_ci95).")
+    var aggregate = false
+
     func run() throws {
         let results = try loadResults(results)
         let summary = results.summary
@@ -62,9 +65,23 @@ struct Show: ParsableCommand {
         if !provenance.isEmpty { print("  " + provenance.joined(separator: ", ")) }
         if let overrides = results.attribute("overrides"), overrides != "[]" { print("  --set \(overrides)") }
         var table = try reportingUsage { try summary.filtered(filters) }
-        if let sort { table = try reportingUsage { try table.sorted(by: sort, descending: descending) } }
+        if !aggregate, let sort { table = try reportingUsage { try table.sorted(by: sort, descending: descending) } }
         let chosen: [String]
-        if let columns {
+        if aggregate {
+            // The metrics asked for (or the main ones), each as mean, sd and interval.
+            let metrics = columns.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+                ?? ShowColumns.main(results)
+            for metric in metrics where results.roles[metric] != .metric {
+                printError("--aggregate: '\(metric)' is not a metric column (metrics: \(results.metricNames.joined(separator: ", ")))")
+                throw ExitCode(64)
+            }
+            table = Aggregation.table(table, roles: results.roles, metrics: metrics)
+            if let sort { table = try reportingUsage { try table.sorted(by: sort, descending: descending) } }
+            if !filters.isEmpty { print("  \(table.rows) groups of the rows where \(filters.joined(separator: ", "))") }
+            print()
+            print(try reportingUsage { try table.text(limit: limit) })
+            return
+        } else if let columns {
             chosen = columns.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         } else {
             let metrics = ShowColumns.main(results)
