@@ -4,7 +4,7 @@ import ResultsFormat
 /// An axis: the data range mapped onto pixels, linear or logarithmic, with
 /// ticks at sensible values — 1, 2 or 5 × 10^k apart on a linear axis, the
 /// decades on a log axis (with 2 and 5 between them when fewer than three
-/// decades are in view).
+/// decades are in view, every k-th decade when more than eight are).
 struct Axis {
     let low: Double
     let high: Double
@@ -12,6 +12,8 @@ struct Axis {
     /// The pixel positions of `low` and `high` (for a y axis, start > end).
     let start: Double
     let end: Double
+    /// The most tick labels on a log axis (a reader's limit, not the space's).
+    static let maximumLabels = 8
 
     init(values: [Double], logarithmic: Bool, from start: Double, to end: Double) {
         let finite = values.filter { $0.isFinite && (!logarithmic || $0 > 0) }
@@ -43,6 +45,12 @@ struct Axis {
             let first = Int(floor(log10(low))), last = Int(ceil(log10(high)))
             func inside(_ values: [Double]) -> [Double] { values.filter { $0 >= low * (1 - 1e-9) && $0 <= high * (1 + 1e-9) } }
             let decades = inside((first...last).map { pow(10, Double($0)) })
+            // Over a wide range, every k-th decade (exponents divisible by k),
+            // so that at most `maximumLabels` labels share the axis.
+            if decades.count > Axis.maximumLabels {
+                let k = Int((Double(decades.count) / Double(Axis.maximumLabels)).rounded(.up))
+                return decades.filter { Int(log10($0).rounded()) % k == 0 }
+            }
             // With fewer than three decades in view, 2 and 5 × 10^k fill in.
             guard decades.count < 3 else { return decades }
             return inside((first...last).flatMap { exponent in [1.0, 2, 5].map { $0 * pow(10, Double(exponent)) } })

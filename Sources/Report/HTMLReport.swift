@@ -1,62 +1,102 @@
 import Foundation
 import ResultsFormat
 
-/// One self-contained HTML page for a results file: provenance, the summary
-/// table and every sensible plot, inline (SVG and CSS in the page; no script,
-/// no network).
+/// One self-contained HTML page for a results file: the plots that answer the
+/// study's question first, then the aggregated table, every point (collapsed)
+/// and the provenance, inline (SVG and CSS in the page; no script, no network).
 public enum HTMLReport {
     /// Metrics in the order a reader looks for them.
     static let preferred = ["test_mse", "population_risk", "asymptotic_risk", "train_mse", "test_error", "train_error",
                             "dist_min_l1", "dist_min_l2", "dist_q_alpha", "dist_ridge", "dist_min_l2_init", "dist_truth",
                             "l1_norm", "l2_norm", "support_recall", "support_precision", "objective", "test_loss", "train_loss"]
 
-    public static func render(_ results: Results, maxRows: Int = 300) -> String {
+    /// The page, in the order a reader wants it: a line of provenance, the
+    /// plots, the table aggregated over replicates and folds, every point
+    /// (collapsed), then the full provenance and the pipeline text.
+    public static func render(_ results: Results) -> String {
         let name = results.attribute("name") ?? (results.path as NSString).lastPathComponent
+        let table = results.summary
+        let unconverged = (0..<table.rows).filter { !Plot.converged(table, $0) }
         var html = """
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>\(escape(name)) — regime report</title>
         <style>
-        body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 2em; color: #222; background: #fff; }
-        h1 { font-size: 1.6em; } h2 { font-size: 1.25em; margin-top: 1.6em; border-bottom: 1px solid #ccc; }
+        body { font-family: "DejaVu Sans", Helvetica, Arial, sans-serif; margin: 1.2em 2em; color: #222; background: #fff; }
+        h1 { font-size: 1.5em; margin: 0.2em 0; } h2 { font-size: 1.2em; margin-top: 1.4em; border-bottom: 1px solid #ccc; }
         table { border-collapse: collapse; font-size: 0.85em; }
         td, th { border: 1px solid #ddd; padding: 2px 6px; text-align: right; white-space: nowrap; } th { background: #f2f2f2; }
         td.text { text-align: left; } pre { background: #f7f7f7; padding: 0.8em; overflow-x: auto; font-size: 0.85em; }
-        .plots { display: flex; flex-wrap: wrap; gap: 12px; } .note { color: #666; font-size: 0.9em; }
+        tr.unconverged td { color: #a33; } .plots { display: flex; flex-wrap: wrap; gap: 12px; } .note { color: #666; font-size: 0.9em; margin: 0.2em 0; }
+        summary { cursor: pointer; font-weight: bold; margin: 0.6em 0; }
         </style></head><body>
         <h1>\(escape(name))</h1>
-        <p class="note">regime report of <code>\(escape(results.path))</code></p>
 
         """
+        let brief = ["regime_version", "seed", "created", "pipeline_file"].compactMap { key in
+            results.attribute(key).map { "\(key == "regime_version" ? "regime" : key) \($0)" }
+        }
+        html += "<p class=\"note\">\(table.rows) points · \(escape(brief.joined(separator: " · "))) · <code>\(escape(results.path))</code>"
+        if !unconverged.isEmpty {
+            html += " · <span style=\"color:#a33\">\(unconverged.count) not converged (hollow in the plots, red in the tables, left out of the means)</span>"
+        }
+        html += "</p>\n"
+
+        let specs = plots(results)
+        if !specs.isEmpty {
+            html += "<div class=\"plots\">\n"
+            for spec in specs {
+                if let svg = try? Plot.svg(results, spec) { html += "<figure style=\"margin:0\">\(svg)</figure>\n" }
+            }
+            html += "</div>\n"
+        }
+
+        // Aggregated over rep and fold, converged points only.
+        let metrics = Array((preferred.filter { results.metricNames.contains($0) }
+            + results.metricNames.filter { !preferred.contains($0) }).prefix(6))
+        let kept = (0..<table.rows).filter { Plot.converged(table, $0) }
+        let aggregated = Aggregation.table(table.selecting(kept), roles: results.roles, metrics: metrics)
+        html += "<h2>Aggregated over replicates and folds</h2>\n"
+        html += "<p class=\"note\">Per combination of the coordinates: n points, each metric's mean ± sd and the half-width of its 95% interval (t)"
+            + (unconverged.isEmpty ? "" : "; the \(unconverged.count) points that did not converge are left out") + ".</p>\n"
+        html += "<table>\n<tr>" + aggregated.names.filter { !$0.hasSuffix("_sd") && !$0.hasSuffix("_ci95") }.map { name in
+            metrics.contains(name) ? "<th>\(escape(name)) (mean ± sd, ±95%)</th>" : "<th>\(escape(name))</th>"
+        }.joined() + "</tr>\n"
+        for row in 0..<aggregated.rows {
+            html += "<tr>"
+            for (index, name) in aggregated.names.enumerated() where !name.hasSuffix("_sd") && !name.hasSuffix("_ci95") {
+                if metrics.contains(name), let mean = aggregated[name]?.numbers?[row] {
+                    let sd = aggregated[name + "_sd"]?.numbers?[row] ?? .nan, half = aggregated[name + "_ci95"]?.numbers?[row] ?? .nan
+                    html += "<td>\(escape(Table.short(mean)))" + (sd.isNaN ? "" : " ± \(escape(Table.short(sd))) (±\(escape(Table.short(half))))") + "</td>"
+                } else {
+                    html += cell(aggregated.columns[index], row)
+                }
+            }
+            html += "</tr>\n"
+        }
+        html += "</table>\n"
+
+        html += "<details><summary>Every point (\(table.rows)\(unconverged.isEmpty ? "" : ", \(unconverged.count) not converged"))</summary>\n<table>\n<tr>"
+            + table.names.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
+        let flagged = Set(unconverged)
+        for row in 0..<table.rows {
+            html += (flagged.contains(row) ? "<tr class=\"unconverged\">" : "<tr>") + table.columns.map { cell($0, row) }.joined() + "</tr>\n"
+        }
+        html += "</table>\n</details>\n"
+
         html += "<h2>Provenance</h2>\n<table>\n"
         for (key, value) in results.attributes where key != "pipeline" && key != "resolved" {
             html += "<tr><th>\(escape(key))</th><td class=\"text\">\(escape(value))</td></tr>\n"
         }
         html += "</table>\n"
         if let pipeline = results.attribute("pipeline") { html += "<h3>Pipeline</h3>\n<pre>\(escape(pipeline))</pre>\n" }
-
-        let table = results.summary
-        html += "<h2>Summary</h2>\n"
-        if table.rows > maxRows { html += "<p class=\"note\">The first \(maxRows) of \(table.rows) points.</p>\n" }
-        html += "<table>\n<tr>" + table.names.map { "<th>\(escape($0))</th>" }.joined() + "</tr>\n"
-        for row in 0..<min(table.rows, maxRows) {
-            html += "<tr>" + table.columns.map { column -> String in
-                switch column {
-                case .numbers(let values): return "<td>\(escape(Table.short(values[row])))</td>"
-                case .strings(let values): return "<td class=\"text\">\(escape(values[row]))</td>"
-                }
-            }.joined() + "</tr>\n"
-        }
-        html += "</table>\n"
-
-        let specs = plots(results)
-        if !specs.isEmpty {
-            html += "<h2>Plots</h2>\n<div class=\"plots\">\n"
-            for spec in specs {
-                if let svg = try? Plot.svg(results, spec) { html += "<figure>\(svg)</figure>\n" }
-            }
-            html += "</div>\n"
-        }
         return html + "</body></html>\n"
+    }
+
+    static func cell(_ column: Column, _ row: Int) -> String {
+        switch column {
+        case .numbers(let values): return "<td>\(escape(Table.short(values[row])))</td>"
+        case .strings(let values): return "<td class=\"text\">\(escape(values[row]))</td>"
+        }
     }
 
     /// Every sensible plot: each metric against each numeric coordinate that

@@ -14,6 +14,9 @@ public struct PlotSpec: Sendable, Equatable {
     /// Plot the recorded trajectories of `y` against the step instead.
     public var trajectory = false
     public var title: String?
+    /// Average points that did not converge (status not ok, or converged 0)
+    /// into the lines too; by default they are drawn apart, hollow.
+    public var includeUnconverged = false
 
     public init(x: String, y: [String], by: String? = nil, logX: Bool = false, logY: Bool = false,
                 trajectory: Bool = false, title: String? = nil) {
@@ -27,16 +30,21 @@ public struct PlotSpec: Sendable, Equatable {
     }
 }
 
-/// One line of a plot: points (x, mean y) with the spread over repeats.
+/// One line of a plot: points (x, mean y) with the spread over repeats, and
+/// the values of points left out of the line (not converged, diverged, failed).
 struct Series {
     var label: String
     var points: [(x: Double, mean: Double, sd: Double, count: Int)]
+    var apart: [(x: Double, y: Double)] = []
 }
 
 /// SVG plots of results. A final-metric plot draws a metric against a swept
 /// coordinate, one series per value of `by` (and of any other coordinate that
 /// varies), each point the mean over `rep` and `fold` with a ±1 standard
-/// deviation band.
+/// deviation band. Points that did not converge (status other than ok, or
+/// `converged` 0: a budget ended them before the rule they asked for) are
+/// drawn apart as hollow markers and left out of the means, unless the spec
+/// includes them.
 /// A trajectory plot draws the recorded metric against the step the same way.
 /// Plain SVG 1.1 (lines, paths, text), so every renderer shows it.
 public enum Plot {
@@ -97,6 +105,7 @@ public enum Plot {
                 var label = group.label
                 if spec.y.count > 1 || label.isEmpty { label = label.isEmpty ? metric : "\(metric), \(label)" }
                 var buckets: [Double: [Double]] = [:]
+                var apart: [(x: Double, y: Double)] = []
                 if spec.trajectory {
                     let rows = results.trajectory(metric)!
                     for (position, step) in results.steps.enumerated() {
@@ -108,7 +117,11 @@ public enum Plot {
                 } else {
                     let values = table[metric]!.numbers!
                     for row in group.rows where values[row].isFinite && xValues[row].isFinite {
-                        buckets[xValues[row], default: []].append(values[row])
+                        if !spec.includeUnconverged && !Plot.converged(table, row) {
+                            apart.append((xValues[row], values[row]))
+                        } else {
+                            buckets[xValues[row], default: []].append(values[row])
+                        }
                     }
                 }
                 let points = buckets.keys.sorted().map { x -> (x: Double, mean: Double, sd: Double, count: Int) in
@@ -117,17 +130,25 @@ public enum Plot {
                     let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
                     return (x, mean, variance.squareRoot(), values.count)
                 }
-                series.append(Series(label: label, points: points))
+                series.append(Series(label: label, points: points, apart: apart))
             }
         }
         return series
     }
 
+    /// Whether a summary row trained to what it asked for: status ok and not
+    /// `converged` 0 (files without the column count every ok point).
+    public static func converged(_ table: Table, _ row: Int) -> Bool {
+        if let status = table[ResultsLayout.Outcome.status], status.text(row) != "ok" { return false }
+        if let converged = table[ResultsLayout.Outcome.converged]?.numbers, converged[row] == 0 { return false }
+        return true
+    }
+
     static func render(_ series: [Series], title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool) -> String {
         let left = 78.0, right = 200.0, top = 44.0, bottom = 58.0
         let plotRight = width - right, plotBottom = height - bottom
-        let xs = series.flatMap { $0.points.map(\.x) }
-        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } }.filter { !logY || $0 > 0 }
+        let xs = series.flatMap { $0.points.map(\.x) + $0.apart.map(\.x) }
+        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } + $0.apart.map(\.y) }.filter { !logY || $0 > 0 }
         let xAxis = Axis(values: xs, logarithmic: logX, from: left, to: plotRight)
         let yAxis = Axis(values: ys.isEmpty ? series.flatMap { $0.points.map(\.mean) } : ys, logarithmic: logY,
                          from: plotBottom, to: top)
@@ -176,6 +197,9 @@ public enum Plot {
                     svg += "<circle cx=\"\(f(xAxis.position(point.x)))\" cy=\"\(f(yAxis.position(point.mean)))\" r=\"3\" fill=\"\(color)\"/>\n"
                 }
             }
+            for point in line.apart where xAxis.contains(point.x) && yAxis.contains(point.y) {
+                svg += "<circle class=\"unconverged\" cx=\"\(f(xAxis.position(point.x)))\" cy=\"\(f(yAxis.position(point.y)))\" r=\"4.5\" fill=\"#ffffff\" stroke=\"\(color)\" stroke-width=\"1.8\"/>\n"
+            }
         }
         svg += "</g>\n"
 
@@ -187,10 +211,16 @@ public enum Plot {
             svg += "<line x1=\"\(f(plotRight + 14))\" y1=\"\(f(y))\" x2=\"\(f(plotRight + 36))\" y2=\"\(f(y))\" stroke=\"\(color)\" stroke-width=\"3\"/>\n"
             svg += "<text x=\"\(f(plotRight + 42))\" y=\"\(f(y + 4))\">\(escape(String(series[index].label.prefix(26))))</text>\n"
         }
+        let apart = series.reduce(0) { $0 + $1.apart.count }
+        if apart > 0 {
+            let y = top + 14 + Double(shown + (series.count > shown ? 1 : 0)) * 18
+            svg += "<circle cx=\"\(f(plotRight + 25))\" cy=\"\(f(y - 4))\" r=\"4.5\" fill=\"#ffffff\" stroke=\"#555555\" stroke-width=\"1.8\"/>\n"
+            svg += "<text x=\"\(f(plotRight + 42))\" y=\"\(f(y))\">not converged (\(apart))</text>\n"
+        }
         if series.count > shown {
             svg += "<text x=\"\(f(plotRight + 14))\" y=\"\(f(top + 14 + Double(shown) * 18))\">… \(series.count - shown) more</text>\n"
         }
-        if series.allSatisfy({ $0.points.isEmpty }) {
+        if series.allSatisfy({ $0.points.isEmpty && $0.apart.isEmpty }) {
             svg += "<text x=\"\(f((left + plotRight) / 2))\" y=\"\(f((top + plotBottom) / 2))\" text-anchor=\"middle\">no finite values to plot</text>\n"
         }
         return svg + "</svg>\n"

@@ -160,6 +160,10 @@ struct PlotCommand: ParsableCommand {
     @Flag(name: .customLong("log-y"), help: "A logarithmic y axis.")
     var logY = false
 
+    @Flag(name: .customLong("include-unconverged"),
+          help: "Average points that did not converge (or diverged) into the lines; by default they are drawn apart, hollow.")
+    var includeUnconverged = false
+
     @Option(help: "The title.")
     var title: String?
 
@@ -173,7 +177,8 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         let results = try loadResults(self.results)
         let metrics = trajectory.map { [$0] + y } ?? y
-        let spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
+        var spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
+        spec.includeUnconverged = includeUnconverged
         let svg = try reportingUsage { try Plot.svg(results, spec) }
         let target = output ?? (self.results as NSString).deletingPathExtension + "-" + metrics.joined(separator: "-") + ".svg"
         try refuseOverwriting(self.results, with: target)

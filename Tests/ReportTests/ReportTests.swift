@@ -93,6 +93,48 @@ struct TableTests {
         #expect(log.label(1e-3) == "10⁻³" && log.label(1) == "1" && log.label(10) == "10")
         let narrow = Axis(values: [2, 30], logarithmic: true, from: 0, to: 100)
         #expect(narrow.ticks == [2, 5, 10, 20])
+        // train_mse against d over 10⁻²⁹ … 10⁻¹: every 4th decade, at most 8 labels.
+        let wide = Axis(values: [1e-29, 0.1], logarithmic: true, from: 0, to: 100)
+        #expect(wide.ticks.count <= 8 && wide.ticks.count >= 5, "\(wide.ticks)")
+        #expect(wide.ticks.map { Int(log10($0).rounded()) } == [-28, -24, -20, -16, -12, -8, -4])
+    }
+}
+
+@Suite("what a reader sees: unconverged points, every row")
+struct ReaderTests {
+    /// 400 points: init_scale × rep, with every 10th point stopped by its budget (converged 0).
+    func results() -> Results {
+        var table = Table()
+        let rows = 0..<400
+        table.append("init_scale", .numbers(rows.map { Double($0 / 4 + 1) }))
+        table.append("rep", .numbers(rows.map { Double($0 % 4) }))
+        table.append("status", .strings(rows.map { _ in "ok" }))
+        table.append("converged", .numbers(rows.map { $0 % 10 == 3 ? 0 : 1 }))
+        table.append("test_mse", .numbers(rows.map { $0 % 10 == 3 ? 100 : Double($0 / 4 + 1) }))
+        return Results(path: "many.h5", attributes: [("name", "many")], summary: table,
+                       roles: ["init_scale": .coordinate, "rep": .replicate, "status": .outcome, "converged": .outcome,
+                               "test_mse": .metric], steps: [], trajectories: [])
+    }
+
+    @Test("unconverged points are hollow, apart from the means, counted in the legend and the heading; every row is in the report")
+    func unconverged() throws {
+        let results = results()
+        let svg = try Plot.svg(results, PlotSpec(x: "init_scale", y: ["test_mse"]))
+        #expect(svg.components(separatedBy: "class=\"unconverged\"").count - 1 == 40)
+        #expect(svg.contains("not converged (40)"))
+        // The line is the mean of the converged points alone: y = x exactly, never pulled towards 100.
+        let series = try Plot.build(results, PlotSpec(x: "init_scale", y: ["test_mse"]))
+        #expect(series[0].points.allSatisfy { $0.mean == $0.x })
+        var all = PlotSpec(x: "init_scale", y: ["test_mse"])
+        all.includeUnconverged = true
+        #expect(try Plot.build(results, all)[0].points.contains { $0.mean > $0.x })
+        let html = HTMLReport.render(results)
+        #expect(html.contains("40 not converged"))
+        #expect(html.components(separatedBy: "<tr class=\"unconverged\">").count - 1 == 40)
+        let collapsed = html[html.range(of: "<details>")!.lowerBound..<html.range(of: "</details>")!.lowerBound]
+        #expect(collapsed.components(separatedBy: "<tr").count - 2 == 400)
+        // The aggregated table: 100 groups of init_scale, n counting the converged points.
+        #expect(html.contains("Aggregated over replicates and folds"))
     }
 }
 
@@ -123,22 +165,38 @@ struct RenderTests {
         #expect(throws: ReportError.self) { try Plot.svg(results, PlotSpec(x: "model", y: ["test_mse"])) }
     }
 
-    @Test("the HTML report is self-contained and headless Chromium renders a non-blank page")
+    @Test("the HTML report is self-contained; in headless Chromium its first screen holds a plot, not a table; every point is in the collapsed table")
     func htmlRenders() throws {
         let dir = try TemporaryDirectory("report-render")
         try writeResults(dir.file("r.h5"))
-        let html = HTMLReport.render(try Results(contentsOf: dir.file("r.h5")))
+        let results = try Results(contentsOf: dir.file("r.h5"))
+        let html = HTMLReport.render(results)
+        // Plots, then the aggregated table, then every point inside <details>, then the pipeline.
+        let order = ["<svg", "Aggregated over replicates and folds", "<details>", "<h3>Pipeline</h3>"].map { html.range(of: $0)?.lowerBound }
+        #expect(order.allSatisfy { $0 != nil } && order.map { $0! } == order.map { $0! }.sorted(), "the report's sections are out of order")
+        let collapsed = html[html.range(of: "<details>")!.lowerBound..<html.range(of: "</details>")!.lowerBound]
+        #expect(collapsed.components(separatedBy: "<tr").count - 2 == results.summary.rows, "every point, not the first 300")
         #expect(!html.contains("http://") || html.components(separatedBy: "http://").count == html.components(separatedBy: "http://www.w3.org/2000/svg").count)
         #expect(!html.contains("<script") && !html.contains("<link"))
         #expect(html.contains("<svg"))
         let page = try dir.write("report.html", html)
         let shot = dir.file("report.png")
+        // The first screen of a laptop: 1280 × 800.
         let chromium = try Subprocess.run("/usr/bin/env", ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-                                                            "--screenshot=\(shot)", "--window-size=1200,1600", "file://\(page)"])
+                                                            "--screenshot=\(shot)", "--window-size=1280,800", "file://\(page)"])
         #expect(chromium.status == 0, "chromium: \(chromium.stderr.suffix(500))")
         let image = try check(shot)
-        #expect(image["width"] as? Int == 1200)
+        #expect(image["width"] as? Int == 1280)
         #expect((image["ink"] as? Double ?? 0) > 0.02)
         #expect((image["colours"] as? Int ?? 0) >= 4, "plots in colour")
+        #expect((image["series"] as? Double ?? 0) > 0.0005, "a plotted series on the first screen: \(image)")
+        // 400 points, which used to open on a 300-row table: the first screen is a plot still.
+        let many = try dir.write("many.html", HTMLReport.render(ReaderTests().results()))
+        let manyShot = dir.file("many.png")
+        let second = try Subprocess.run("/usr/bin/env", ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                                                         "--screenshot=\(manyShot)", "--window-size=1280,800", "file://\(many)"])
+        #expect(second.status == 0, "chromium: \(second.stderr.suffix(500))")
+        let manyImage = try check(manyShot)
+        #expect((manyImage["series"] as? Double ?? 0) > 0.0005, "a plotted series on the first screen: \(manyImage)")
     }
 }
