@@ -126,6 +126,8 @@ struct PlotOp: GatherOperation {
                 doc: "The coordinate on the x axis (ignored with trajectory: true)."),
         KeySpec("y", .list(.string, minCount: 1), .required, sweepable: false, doc: "The metric(s) on the y axis."),
         KeySpec("by", .string, sweepable: false, doc: "A coordinate whose values become series."),
+        KeySpec("facet", .string, sweepable: false,
+                doc: "A coordinate whose values each get a panel (small multiples on shared axes), when one more set of series would be unreadable."),
         KeySpec("log_x", .boolean, .defaulted(.bool(false)), sweepable: false, doc: "A logarithmic x axis."),
         KeySpec("log_y", .boolean, .defaulted(.bool(false)), sweepable: false, doc: "A logarithmic y axis."),
         KeySpec("trajectory", .boolean, .defaulted(.bool(false)), sweepable: false,
@@ -136,9 +138,11 @@ struct PlotOp: GatherOperation {
     /// The plot the stage draws, from its typed parameters.
     static func plotSpec(_ values: ValueMap) throws(ParameterError) -> PlotSpec {
         let p = ParameterReader(values)
-        return PlotSpec(x: try p.string("x"), y: try p.strings("y"), by: try p.optionalString("by"),
-                        logX: try p.bool("log_x"), logY: try p.bool("log_y"), trajectory: try p.bool("trajectory"),
-                        title: try p.optionalString("title"))
+        var spec = PlotSpec(x: try p.string("x"), y: try p.strings("y"), by: try p.optionalString("by"),
+                            logX: try p.bool("log_x"), logY: try p.bool("log_y"), trajectory: try p.bool("trajectory"),
+                            title: try p.optionalString("title"))
+        spec.facet = try p.optionalString("facet")
+        return spec
     }
 
     func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try PlotOp.plotSpec(parameters) }

@@ -100,7 +100,8 @@ public enum HTMLReport {
     }
 
     /// Every sensible plot: each metric against each numeric coordinate that
-    /// varies, grouped by the coordinate with the fewest values besides it;
+    /// varies, grouped by the coordinate with the fewest values besides it, in
+    /// panels by a third coordinate that varies (up to 6 values);
     /// log axes where values are positive and span more than a decade
     /// (x) or two (y); and the main trajectories against the step.
     public static func plots(_ results: Results, limit: Int = 18) -> [PlotSpec] {
@@ -123,9 +124,13 @@ public enum HTMLReport {
         let xs = numeric.sorted { distinct($0) > distinct($1) }.filter { distinct($0) > 2 || numeric.allSatisfy { distinct($0) <= 2 } }
         for x in xs {
             let by = coordinates.filter { $0 != x }.min { distinct($0) < distinct($1) }
+            // A third coordinate that varies would multiply the series: small multiples instead.
+            let facet = coordinates.filter { $0 != x && $0 != by && distinct($0) <= 6 }.min { distinct($0) < distinct($1) }
             for metric in metrics where specs.count < limit {
-                specs.append(PlotSpec(x: x, y: [metric], by: by, logX: logScale(table[x]!.numbers!, span: 20),
-                                      logY: logScale(table[metric]!.numbers!, span: 100)))
+                var spec = PlotSpec(x: x, y: [metric], by: by, logX: logScale(table[x]!.numbers!, span: 20),
+                                    logY: logScale(table[metric]!.numbers!, span: 100))
+                spec.facet = facet
+                specs.append(spec)
             }
         }
         let trajectoryMetrics = preferred.filter { name in results.trajectory(name) != nil && name != "asymptotic_risk" }.prefix(4)

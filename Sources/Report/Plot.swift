@@ -17,6 +17,9 @@ public struct PlotSpec: Sendable, Equatable {
     /// Average points that did not converge (status not ok, or converged 0)
     /// into the lines too; by default they are drawn apart, hollow.
     public var includeUnconverged = false
+    /// A coordinate whose values each get a panel of their own (small
+    /// multiples, side by side, on shared axes).
+    public var facet: String?
 
     public init(x: String, y: [String], by: String? = nil, logX: Bool = false, logY: Bool = false,
                 trajectory: Bool = false, title: String? = nil) {
@@ -53,12 +56,45 @@ public enum Plot {
                           "#bcbd22", "#17becf"]
 
     public static func svg(_ results: Results, _ spec: PlotSpec) throws -> String {
-        let series = try build(results, spec)
         let xLabel = spec.trajectory ? "step" : spec.x
         let yLabel = spec.y.joined(separator: ", ")
         let name = results.attribute("name").map { " — \($0)" } ?? ""
         let title = spec.title ?? (spec.trajectory ? "\(yLabel) during training" : "\(yLabel) against \(spec.x)") + name
-        return render(series, title: title, xLabel: xLabel, yLabel: yLabel, logX: spec.logX, logY: spec.logY)
+        guard let facet = spec.facet else {
+            return render(try build(results, spec), title: title, xLabel: xLabel, yLabel: yLabel, logX: spec.logX, logY: spec.logY)
+        }
+        // Small multiples: one panel per value of the facet, on the axes of all of them.
+        let table = results.summary
+        guard let column = table[facet] else {
+            throw ReportError("no column '\(facet)' to facet by (coordinates: \(results.coordinateNames.joined(separator: ", ")))")
+        }
+        var values: [String] = []
+        for row in 0..<table.rows where !values.contains(column.text(row)) { values.append(column.text(row)) }
+        if column.numbers != nil { values.sort { (Double($0) ?? 0) < (Double($1) ?? 0) } }
+        var inner = spec
+        inner.facet = nil
+        let panels = try values.map { value -> (String, [Series]) in
+            let rows = (0..<table.rows).filter { column.text($0) == value }
+            return ("\(facet) = \(value)", try build(results.selecting(rows: rows), inner))
+        }
+        let all = panels.flatMap(\.1)
+        let xs = all.flatMap { $0.points.map(\.x) + $0.apart.map(\.x) }
+        let ys = all.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } + $0.apart.map(\.y) }
+        let perRow = min(panels.count, 3), rowsOfPanels = (panels.count + perRow - 1) / perRow
+        var svg = """
+        <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width) * perRow)" height="\(Int(height) * rowsOfPanels + 30)" viewBox="0 0 \(Int(width) * perRow) \(Int(height) * rowsOfPanels + 30)" font-family="DejaVu Sans, Helvetica, Arial, sans-serif" font-size="12">
+        <rect x="0" y="0" width="\(Int(width) * perRow)" height="\(Int(height) * rowsOfPanels + 30)" fill="#ffffff"/>
+        <text x="\(f(width * Double(perRow) / 2))" y="20" text-anchor="middle" font-size="16" font-weight="bold">\(escape(title))</text>
+
+        """
+        for (index, panel) in panels.enumerated() {
+            let x = Double(index % perRow) * width, y = 30 + Double(index / perRow) * height
+            // Each panel a nested <svg> placed at its cell.
+            let panelSVG = render(panel.1, title: panel.0, xLabel: xLabel, yLabel: yLabel, logX: spec.logX, logY: spec.logY,
+                                  sharedX: xs, sharedY: ys, clip: "area\(index)")
+            svg += "<svg x=\"\(f(x))\" y=\"\(f(y))\"" + panelSVG.dropFirst("<svg xmlns=\"http://www.w3.org/2000/svg\"".count)
+        }
+        return svg + "</svg>\n"
     }
 
     /// The series of a plot, grouped and averaged.
@@ -144,11 +180,13 @@ public enum Plot {
         return true
     }
 
-    static func render(_ series: [Series], title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool) -> String {
+    static func render(_ series: [Series], title: String, xLabel: String, yLabel: String, logX: Bool, logY: Bool,
+                       sharedX: [Double]? = nil, sharedY: [Double]? = nil, clip: String = "area") -> String {
         let left = 78.0, right = 200.0, top = 44.0, bottom = 58.0
         let plotRight = width - right, plotBottom = height - bottom
-        let xs = series.flatMap { $0.points.map(\.x) + $0.apart.map(\.x) }
-        let ys = series.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } + $0.apart.map(\.y) }.filter { !logY || $0 > 0 }
+        let xs = sharedX ?? series.flatMap { $0.points.map(\.x) + $0.apart.map(\.x) }
+        let ys = (sharedY ?? series.flatMap { $0.points.flatMap { [$0.mean - $0.sd, $0.mean + $0.sd] } + $0.apart.map(\.y) })
+            .filter { !logY || $0 > 0 }
         let xAxis = Axis(values: xs, logarithmic: logX, from: left, to: plotRight)
         let yAxis = Axis(values: ys.isEmpty ? series.flatMap { $0.points.map(\.mean) } : ys, logarithmic: logY,
                          from: plotBottom, to: top)
@@ -174,8 +212,8 @@ public enum Plot {
         svg += "<text transform=\"translate(20 \(f((top + plotBottom) / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(escape(yLabel))\(logY ? " (log)" : "")</text>\n"
 
         // Bands, then lines and markers, clipped to the plot area.
-        svg += "<defs><clipPath id=\"area\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotRight - left))\" height=\"\(f(plotBottom - top))\"/></clipPath></defs>\n"
-        svg += "<g clip-path=\"url(#area)\">\n"
+        svg += "<defs><clipPath id=\"\(clip)\"><rect x=\"\(f(left))\" y=\"\(f(top))\" width=\"\(f(plotRight - left))\" height=\"\(f(plotBottom - top))\"/></clipPath></defs>\n"
+        svg += "<g clip-path=\"url(#\(clip))\">\n"
         for (index, line) in series.enumerated() {
             let color = palette[index % palette.count]
             let points = line.points.filter { xAxis.contains($0.x) && yAxis.contains($0.mean) }
@@ -227,6 +265,17 @@ public enum Plot {
     }
 
     static func f(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+extension Results {
+    /// The same file restricted to some summary rows (and their trajectories).
+    func selecting(rows: [Int]) -> Results {
+        Results(path: path, attributes: attributes, summary: summary.selecting(rows), roles: roles, steps: steps,
+                trajectories: trajectories.map { entry in (entry.metric, rows.map { entry.values[$0] }) })
+    }
+}
+
+extension Plot {
 
     static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")

@@ -160,6 +160,9 @@ struct PlotCommand: ParsableCommand {
     @Flag(name: .customLong("log-y"), help: "A logarithmic y axis.")
     var logY = false
 
+    @Option(help: "A coordinate whose values each get a panel of their own (small multiples on shared axes).")
+    var facet: String?
+
     @Flag(name: .customLong("include-unconverged"),
           help: "Average points that did not converge (or diverged) into the lines; by default they are drawn apart, hollow.")
     var includeUnconverged = false
@@ -179,6 +182,7 @@ struct PlotCommand: ParsableCommand {
         let metrics = trajectory.map { [$0] + y } ?? y
         var spec = PlotSpec(x: x ?? "step", y: metrics, by: by, logX: logX, logY: logY, trajectory: trajectory != nil, title: title)
         spec.includeUnconverged = includeUnconverged
+        spec.facet = facet
         let svg = try reportingUsage { try Plot.svg(results, spec) }
         let target = output ?? (self.results as NSString).deletingPathExtension + "-" + metrics.joined(separator: "-") + ".svg"
         try refuseOverwriting(self.results, with: target)

@@ -138,6 +138,32 @@ struct ReaderTests {
     }
 }
 
+@Suite("small multiples")
+struct FacetTests {
+    @Test("facet: one panel per value on shared axes; the report facets by a third varying coordinate")
+    func facets() throws {
+        var table = Table()
+        let rows = 0..<24
+        table.append("init_scale", .numbers(rows.map { [0.01, 0.1, 1, 10][$0 % 4] }))
+        table.append("l2", .numbers(rows.map { [0, 0.1, 1][($0 / 4) % 3] }))
+        table.append("depth", .numbers(rows.map { Double(2 + $0 / 12) }))
+        table.append("test_mse", .numbers(rows.map { Double($0 + 1) }))
+        let results = Results(path: "f.h5", attributes: [], summary: table,
+                              roles: ["init_scale": .coordinate, "l2": .coordinate, "depth": .coordinate, "test_mse": .metric],
+                              steps: [], trajectories: [])
+        var spec = PlotSpec(x: "init_scale", y: ["test_mse"], by: "l2")
+        spec.facet = "depth"
+        let svg = try Plot.svg(results, spec)
+        #expect(svg.contains(">depth = 2<") && svg.contains(">depth = 3<"))
+        #expect(svg.components(separatedBy: "<svg").count - 1 == 3, "a figure holding two panels")
+        #expect(svg.components(separatedBy: "<polyline").count - 1 == 6, "three l2 series in each panel")
+        spec.facet = "nosuch"
+        #expect(throws: ReportError.self) { try Plot.svg(results, spec) }
+        let planned = HTMLReport.plots(results)
+        #expect(planned.first?.x == "init_scale" && planned.first?.by == "depth" && planned.first?.facet == "l2", "\(planned.first!)")
+    }
+}
+
 @Suite("plots and reports, rendered by real renderers")
 struct RenderTests {
     func check(_ png: String) throws -> [String: Any] {
