@@ -99,12 +99,43 @@ public enum HTMLReport {
         }
     }
 
-    /// Every sensible plot: each metric against each numeric coordinate that
+    /// The report's plots: the pipeline's plot stages, then every sensible
+    /// plot: each metric against each numeric coordinate that
     /// varies, grouped by the coordinate with the fewest values besides it, in
     /// panels by a third coordinate that varies (up to 6 values);
     /// log axes where values are positive and span more than a decade
     /// (x) or two (y); and the main trajectories against the step.
     public static func plots(_ results: Results, limit: Int = 18) -> [PlotSpec] {
+        // The pipeline's own plot stages answer its question: they come first.
+        let named = pipelinePlots(results).filter { (try? Plot.build(results, $0)) != nil }
+        let rule = sensiblePlots(results, limit: limit).filter { spec in
+            !named.contains { $0.x == spec.x && $0.y == spec.y && $0.trajectory == spec.trajectory }
+        }
+        return Array((named + rule).prefix(max(limit, named.count)))
+    }
+
+    /// The plot stages of the pipeline that made the file, in the order the
+    /// pipeline declares them, from its `resolved` provenance attribute.
+    static func pipelinePlots(_ results: Results) -> [PlotSpec] {
+        guard let resolved = results.attribute("resolved"),
+              let json = try? JSONSerialization.jsonObject(with: Data(resolved.utf8)) as? [String: Any],
+              let stages = json["stages"] as? [String: Any] else { return [] }
+        let plots = stages.compactMap { name, value -> (position: Int, spec: PlotSpec)? in
+            guard let stage = value as? [String: Any], stage["op"] as? String == "plot",
+                  let parameters = stage["parameters"] as? [String: Any], let x = parameters["x"] as? String,
+                  let y = parameters["y"] as? [String] else { return nil }
+            var spec = PlotSpec(x: x, y: y, by: parameters["by"] as? String, logX: parameters["log_x"] as? Bool ?? false,
+                                logY: parameters["log_y"] as? Bool ?? false, trajectory: parameters["trajectory"] as? Bool ?? false,
+                                title: parameters["title"] as? String)
+            spec.facet = parameters["facet"] as? String
+            let position = resolved.range(of: "\"\(name)\":{")?.lowerBound.utf16Offset(in: resolved) ?? Int.max
+            return (position, spec)
+        }
+        return plots.sorted { $0.position < $1.position }.map(\.spec)
+    }
+
+    /// The plots regime picks by itself (below).
+    static func sensiblePlots(_ results: Results, limit: Int) -> [PlotSpec] {
         let table = results.summary
         func distinct(_ name: String) -> Int { Set((0..<table.rows).map { table[name]!.text($0) }).count }
         let isRep = results.isReplicate

@@ -161,6 +161,16 @@ struct FacetTests {
         #expect(throws: ReportError.self) { try Plot.svg(results, spec) }
         let planned = HTMLReport.plots(results)
         #expect(planned.first?.x == "init_scale" && planned.first?.by == "depth" && planned.first?.facet == "l2", "\(planned.first!)")
+        // The pipeline's plot stages (from the file's resolved provenance) come first, in the pipeline's order.
+        let resolved = #"{"seed":1,"stages":{"fit":{"op":"fit","parameters":{}},"# +
+            #""second":{"op":"plot","parameters":{"x":"l2","y":["test_mse"],"by":"depth","log_x":false,"log_y":true,"trajectory":false}},"# +
+            #""first":{"op":"plot","parameters":{"x":"init_scale","y":["test_mse"],"facet":"depth","log_x":true,"log_y":false,"trajectory":false}}}}"#
+        let named = Results(path: "f.h5", attributes: [("resolved", resolved)], summary: table, roles: results.roles,
+                            steps: [], trajectories: [])
+        let ordered = HTMLReport.plots(named)
+        #expect(ordered.count == 2, "the rule's test_mse against init_scale is the pipeline's own: not drawn twice")
+        #expect(ordered[0].x == "l2" && ordered[0].by == "depth" && ordered[0].logY)
+        #expect(ordered[1].x == "init_scale" && ordered[1].facet == "depth" && ordered[1].logX)
     }
 }
 

@@ -75,7 +75,7 @@ struct ResultsCommandTests {
         let report = try Subprocess.regime(["report", results])
         #expect(report.status == 0)
         let html = try String(contentsOfFile: directory.file("results/sweep.html"), encoding: .utf8)
-        #expect(html.contains("<h2>Summary</h2>") && html.components(separatedBy: "<svg").count > 5)
+        #expect(html.contains("Aggregated over replicates and folds") && html.contains("<details>") && html.components(separatedBy: "<svg").count > 5)
     }
 
     @Test("an output named like the results file it reads is refused; a full disk names the file and the reason")
