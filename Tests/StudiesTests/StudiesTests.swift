@@ -126,6 +126,8 @@ struct StudiesTests {
             "data.sweep.d=[40, 80, 100, 125, 200, 400]", "data.sweep.repeat=6",
         ], outputs: ["results": "results.h5", "risk-plot": "risk.svg"])
         let l2 = results.strings("l2")
+        // Closed forms take no steps: no step size, and they met their rule.
+        #expect(results.numbers("lr").allSatisfy(\.isNaN) && results.numbers("converged").allSatisfy { $0 == 1 })
         let minimumNorm = results.means(of: "population_risk", by: "d") { l2[$0] == "0" }
         let oracle = results.means(of: "population_risk", by: "d") { l2[$0] == "oracle" }
         let theory = results.means(of: "asymptotic_risk", by: "d") { l2[$0] == "0" }
