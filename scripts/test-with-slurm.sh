@@ -6,8 +6,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 dir=$(mktemp -d /tmp/regime-test-slurm-XXXXXX)
+# Quietly: the test runner's summary stays the last thing printed.
 stop() {
-    scripts/slurm-cluster.sh stop "$dir"
+    scripts/slurm-cluster.sh stop "$dir" >/dev/null 2>&1
     rm -rf "$dir"
 }
 trap stop EXIT
