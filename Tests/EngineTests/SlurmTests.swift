@@ -64,6 +64,14 @@ struct SlurmTests {
             let status = try regime(workspace, cluster, "status")
             #expect(status.status == 0, "\(status.stdout)\(status.stderr)")
             #expect(status.stdout.contains("4 done") && status.stdout.contains("40 of 40 points done"), "\(status.stdout)")
+            // The scripts and job ids are in the cache.
+            let records = try FileManager.default.subpathsOfDirectory(atPath: workspace.path(".regime/slurm"))
+            for name in ["submission-1/array.sh", "submission-1/gather.sh", "submission-1/jobs", "tasks/1.start", "tasks/4.exit"] {
+                #expect(records.contains { $0.hasSuffix(name) }, "\(name) in \(records)")
+            }
+            let jobs = try #require(records.first { $0.hasSuffix("submission-1/jobs") })
+            let ids = try String(contentsOfFile: workspace.path(".regime/slurm/" + jobs), encoding: .utf8)
+            #expect(ids.contains("shards 4\n") && ids.contains("array ") && ids.contains("gather "), "\(ids)")
             #expect(shardStates(status).values.allSatisfy { $0.state == "done" })
 
             let local = try Workspace("slurm.yaml", label: "slurm-local")
