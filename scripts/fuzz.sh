@@ -131,8 +131,20 @@ fuzz() {
     declare -A seen=()
     for file in $findings; do
         repro=$SCRATCH/logs/repro-$target-$file.log
+        local replayed=0
         timeout 60 "$bin" -timeout=10 -rss_limit_mb="$RSS_MB" -malloc_limit_mb="$RSS_MB" -detect_leaks=0 \
-            "$artifacts/$file" >"$repro" 2>&1
+            "$artifacts/$file" >"$repro" 2>&1 || replayed=$?
+        # An out-of-memory or timeout of the forked campaign that the input alone
+        # does not cause again (replayed within the same limits, exit 0) is the
+        # campaign's load on a small machine, not the input: reported, not fatal.
+        case $file in
+            oom-*|timeout-*)
+                if [ "$replayed" -eq 0 ]; then
+                    echo "  ${file%%-*}: did not reproduce when replayed alone within the same limits (the campaign's load); input kept" >&2
+                    echo "      input: ${artifacts#$ROOT/}/$file (replay: ${repro#$ROOT/})" >&2
+                    continue
+                fi ;;
+        esac
         local kind frame top key where
         kind=$(grep -m1 -oE '(Fatal error|Precondition failed|Assertion failed): .{0,90}' "$repro" | head -1)
         [ -n "$kind" ] || kind=$(grep -m1 -oE 'ERROR: (libFuzzer|AddressSanitizer): [a-z -]+' "$repro" | head -1)
@@ -154,7 +166,7 @@ fuzz() {
         fi
         if [ "$where" = regime ] || [ -n "${FUZZ_STRICT:-}" ]; then fatal=1; fi
     done
-    [ "$fatal" -eq 0 ] && echo "fuzz.sh: $target: only libhdf5 findings (not failing; FUZZ_STRICT=1 makes them fail)" >&2
+    [ "$fatal" -eq 0 ] && echo "fuzz.sh: $target: only libhdf5 findings or ones that do not reproduce (not failing; FUZZ_STRICT=1 makes libhdf5's fail)" >&2
     return "$fatal"
 }
 

@@ -50,10 +50,13 @@ public enum StoredType: Sendable, Equatable, CustomStringConvertible {
     case string(variableLength: Bool)
     case other(String)
 
-    /// Whether HDF5 converts it to Float64 on reading.
+    /// Whether HDF5 converts it to Float64 on reading: floats of up to 128
+    /// bits and integers of up to 64. A damaged file can declare a number type
+    /// of gigabytes per element, which libhdf5 would allocate to convert.
     public var isNumeric: Bool {
         switch self {
-        case .float, .integer: return true
+        case .float(let bits): return bits <= 128
+        case .integer(let bits, _): return bits <= 64
         case .bool, .string, .other: return false
         }
     }
