@@ -81,7 +81,10 @@ extension Trainer {
                     stopReasons[column] = .solver
                     continue
                 }
-                _ = run.flow.evaluate(at: run.time, state: run.integrator.state)
+                // `check` evaluated the point at its state after its last step, so the
+                // flow's weights are current — unless the integrator failed, when
+                // its last evaluation was a rejected trial state.
+                if run.reason == .solver { _ = run.flow.evaluate(at: run.time, state: run.integrator.state) }
                 let count = active
                 for j in 0..<d { w[j * count + column] = run.flow.weights[j] }
                 for j in 0..<d { theta1[j * count + column] = 0 }
