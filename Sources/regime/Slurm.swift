@@ -393,19 +393,21 @@ struct ClusterRun {
     var lastSubmission: Submission? {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         let numbers = names.compactMap { $0.hasPrefix("submission-") ? Int($0.dropFirst("submission-".count)) : nil }
-        for number in numbers.sorted(by: >) {
-            guard let text = try? String(contentsOfFile: directory + "/submission-\(number)/jobs", encoding: .utf8) else { continue }
-            var fields: [String: String] = [:]
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
-                fields[parts[0]] = parts.count > 1 ? parts[1] : ""
-            }
-            guard let shards = fields["shards"].flatMap({ Int($0) }) else { continue }
-            return Submission(number: number, shards: shards,
-                              tasks: (fields["tasks"] ?? "").split(separator: ",").compactMap { Int($0) },
-                              arrayJob: fields["array"] ?? "", gatherJob: fields["gather"].flatMap { $0.isEmpty ? nil : $0 })
+        return numbers.sorted(by: >).lazy.compactMap(submission).first
+    }
+
+    /// Submission `number`'s record (submission-<k>/jobs), if it is complete.
+    func submission(_ number: Int) -> Submission? {
+        guard let text = try? String(contentsOfFile: directory + "/submission-\(number)/jobs", encoding: .utf8) else { return nil }
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 1).map(String.init)
+            fields[parts[0]] = parts.count > 1 ? parts[1] : ""
         }
-        return nil
+        guard let shards = fields["shards"].flatMap({ Int($0) }) else { return nil }
+        return Submission(number: number, shards: shards,
+                          tasks: (fields["tasks"] ?? "").split(separator: ",").compactMap { Int($0) },
+                          arrayJob: fields["array"] ?? "", gatherJob: fields["gather"].flatMap { $0.isEmpty ? nil : $0 })
     }
 
     /// squeue's state of a job (nil: not in the queue).
@@ -434,14 +436,9 @@ struct ClusterRun {
         let progress = try runner.shards(count: last.shards)
         // The array job that last covered each shard.
         var arrays: [Int: String] = [:]
-        var submissions: [String] = []
         for number in 1...last.number {
-            guard let text = try? String(contentsOfFile: directory + "/submission-\(number)/jobs", encoding: .utf8) else { continue }
-            let lines = text.split(separator: "\n").map { $0.split(separator: " ", maxSplits: 1).map(String.init) }
-            guard let array = lines.first(where: { $0[0] == "array" && $0.count > 1 })?[1],
-                  let tasks = lines.first(where: { $0[0] == "tasks" && $0.count > 1 })?[1] else { continue }
-            submissions.append(array)
-            for task in tasks.split(separator: ",").compactMap({ Int($0) }) { arrays[task] = array }
+            guard let submission = submission(number), !submission.arrayJob.isEmpty else { continue }
+            for task in submission.tasks { arrays[task] = submission.arrayJob }
         }
         let queued = queuedTasks(Array(Set(arrays.values)))
         return progress.map { shard in
