@@ -162,9 +162,8 @@ public enum Plot {
                 }
                 let points = buckets.keys.sorted().map { x -> (x: Double, mean: Double, sd: Double, count: Int) in
                     let values = buckets[x]!
-                    let mean = values.reduce(0, +) / Double(values.count)
-                    let variance = values.count > 1 ? values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1) : 0
-                    return (x, mean, variance.squareRoot(), values.count)
+                    let (mean, sd, _) = Aggregation.statistics(values)
+                    return (x, mean, sd.isNaN ? 0 : sd, values.count)  // one value: no band
                 }
                 series.append(Series(label: label, points: points, apart: apart))
             }
