@@ -6,23 +6,52 @@ extension Dataset {
     /// Loads X and y from datasets of an HDF5 file.
     ///
     /// X is n × d of any integer or float type (read as Float64; a 1-D X is one
-    /// feature); y has n values (1-D, or n × 1). Feature names come from the
+    /// feature), or an image stack n × h × w, read as n rows of h·w pixels with
+    /// `imageShape` [h, w] (as is an n × h·w X given `imageShape`); y has n values
+    /// (1-D, or n × 1). An image stack's labels may be absent: with no dataset
+    /// at `y`, its targets are NaN (no labels). Feature names come from the
     /// 1-D string dataset `features` when given, else from X's `feature_names`
     /// attribute (regime writes one), else `x1`…`xd`. NaN and infinite values are
     /// an error naming the dataset, row and column, unless `dropNonFinite` drops
     /// their rows. Every HDF5 failure becomes a `DataError` naming file and object.
     public static func loadHDF5(path: String, x xPath: String, y yPath: String, features featuresPath: String? = nil,
-                                dropNonFinite: Bool = false, locking: FileLocking = .auto) throws -> (Dataset, LoadReport) {
+                                imageShape givenShape: [Int]? = nil, dropNonFinite: Bool = false,
+                                locking: FileLocking = .auto) throws -> (Dataset, LoadReport) {
         do {
             let file = try File.open(path, mode: .readOnly, locking: locking)
             defer { try? file.close() }
             let xSet = try numericDataset(file, xPath, role: "X")
             let xShape = try xSet.shape
-            guard xShape.count == 1 || xShape.count == 2 else {
+            guard xShape.count == 1 || xShape.count == 2 || xShape.count == 3 else {
                 throw DataError(file: path, place: .hdf5(object: xSet.path),
-                                message: "X must be 2-D (n × d), this dataset has shape \(xShape)")
+                                message: "X must be 2-D (n × d) or an image stack (n × h × w), this dataset has shape \(xShape)")
             }
-            let n = xShape[0], d = xShape.count == 2 ? xShape[1] : 1
+            let n = xShape[0], d = xShape.dropFirst().reduce(1, *)
+            var imageShape = givenShape
+            if xShape.count == 3 {
+                imageShape = Array(xShape.dropFirst())
+                if let givenShape, givenShape != imageShape! {
+                    throw DataError(file: path, place: .hdf5(object: xSet.path),
+                                    message: "holds \(xShape[1]) × \(xShape[2]) images, but image_shape says \(givenShape.map(String.init).joined(separator: " × "))")
+                }
+            } else if let givenShape, givenShape.reduce(1, *) != d {
+                throw DataError(file: path, place: .hdf5(object: xSet.path),
+                                message: "rows of \(d) values cannot be \(givenShape.map(String.init).joined(separator: " × ")) images (image_shape)")
+            }
+            // An image stack without labels: no dataset at y.
+            if imageShape != nil, try !file.contains(yPath) {
+                let x = try xSet.readDoubles()
+                guard n > 0, d > 0 else {
+                    throw DataError(file: path, place: .hdf5(object: xSet.path), message: "X is empty (shape \(xShape))")
+                }
+                if !allFinite(x), let bad = x.firstIndex(where: { !$0.isFinite }) {
+                    throw DataError(file: path, place: .hdf5(object: xSet.path),
+                                    message: "image \(bad / d), pixel \(bad % d) holds \(x[bad])")
+                }
+                let data = Dataset(x: Matrix(rows: n, columns: d, storage: x), y: Array(repeating: .nan, count: n),
+                                   imageShape: imageShape)
+                return (data, LoadReport(rowsRead: n, rowsDropped: 0))
+            }
             let ySet = try numericDataset(file, yPath, role: "y")
             let yShape = try ySet.shape
             guard yShape.count == 1 || (yShape.count == 2 && yShape[1] == 1) else {
@@ -79,7 +108,8 @@ extension Dataset {
                 x = keep.flatMap { x[($0 * d)..<(($0 + 1) * d)] }
                 y = keep.map { y[$0] }
             }
-            let data = Dataset(x: Matrix(rows: keep.count, columns: d, storage: x), y: y, featureNames: names)
+            let data = Dataset(x: Matrix(rows: keep.count, columns: d, storage: x), y: y, featureNames: names,
+                               imageShape: imageShape)
             return (data, LoadReport(rowsRead: n, rowsDropped: n - keep.count))
         } catch let error as HDF5Error {
             throw DataError(file: path, place: error.object.map { .hdf5(object: $0) },

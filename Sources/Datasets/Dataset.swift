@@ -16,9 +16,13 @@ public struct Dataset: Sendable, Equatable {
     /// The distribution the rows of X were drawn from, when known: it makes the
     /// population risk of any w computable exactly.
     public var design: Design?
+    /// [height, width] when each row is an image (pixels row by row): an image
+    /// stack read by `load`. Its targets are class labels, or NaN when the
+    /// file has none.
+    public var imageShape: [Int]?
 
     public init(x: Matrix, y: [Double], featureNames: [String]? = nil, truth: [Double]? = nil,
-                noise: Double? = nil, design: Design? = nil) {
+                noise: Double? = nil, design: Design? = nil, imageShape: [Int]? = nil) {
         precondition(x.rows == y.count, "X has \(x.rows) rows, y has \(y.count) values")
         precondition(featureNames == nil || featureNames!.count == x.columns, "one feature name per column")
         precondition(truth == nil || truth!.count == x.columns, "truth has one weight per column")
@@ -28,7 +32,11 @@ public struct Dataset: Sendable, Equatable {
         self.truth = truth
         self.noise = noise
         self.design = design
+        self.imageShape = imageShape
     }
+
+    /// Whether every row has a class label (a finite integer ≥ 0): the labels of an image stack.
+    public var hasLabels: Bool { y.allSatisfy { $0.isFinite && $0 >= 0 && $0 == $0.rounded() } }
 
     /// n, the number of samples.
     public var rows: Int { x.rows }

@@ -35,6 +35,7 @@ struct LoadOp: InstanceOperation {
         var features: [String]?
         var x: String, y: String
         var names: String?
+        var imageShape: [Int]?
         var dropNonFinite: Bool
         var test: (path: String, x: String, y: String)?
 
@@ -47,6 +48,7 @@ struct LoadOp: InstanceOperation {
             x = try p.string("x")
             y = try p.string("y")
             names = try p.optionalString("names")
+            imageShape = try p.optionalIntegers("image_shape")
             dropNonFinite = try p.bool("drop_nonfinite")
             if let testPath = try p.optionalString("test.path") {
                 test = (testPath, try p.string("test.x"), try p.string("test.y"))
@@ -63,6 +65,8 @@ struct LoadOp: InstanceOperation {
         KeySpec("x", .string, .defaulted(.string("/X")), doc: "HDF5: the dataset of X (n × d)."),
         KeySpec("y", .string, .defaulted(.string("/y")), doc: "HDF5: the dataset of y (n)."),
         KeySpec("names", .string, doc: "HDF5: a 1-D string dataset of feature names."),
+        KeySpec("image_shape", .list(.integer(min: 1), minCount: 2),
+                doc: "[height, width] of the images when X holds one flattened image per row (an n × h × w stack says its own shape); an image stack's y may be absent (no labels)."),
         KeySpec("drop_nonfinite", .boolean, .defaulted(.bool(false)),
                 doc: "Drop rows with NaN, infinite or missing values (and report how many) instead of failing."),
         KeySpec("test", .record(Schema([
@@ -78,6 +82,10 @@ struct LoadOp: InstanceOperation {
                 return (key, "cannot tell the format of '\(path)' from its extension; set format: csv or hdf5")
             }
         },
+        Schema.Rule(reads: ["image_shape"]) { values in
+            guard let shape = (try? Parameters(values))?.imageShape, shape.count != 2 else { return [] }
+            return [("image_shape", "give two sizes, [height, width]; found \(shape.count)")]
+        },
         Schema.Rule(reads: ["path", "format", "target"]) { values in
             guard let p = try? Parameters(values), p.format.resolved(for: p.path) == .csv, p.target == nil else { return [] }
             return [("path", "a CSV file needs target: (the column of y)")]
@@ -90,12 +98,18 @@ struct LoadOp: InstanceOperation {
         let p = try Parameters(instance.parameters)
         func read(path: String, x: String, y: String) throws -> Dataset {
             let resolved = context.spec.resolve(path)
-            let (data, _): (Dataset, LoadReport)
+            var (data, _): (Dataset, LoadReport)
             if p.format.resolved(for: path) == .csv {
                 (data, _) = try Dataset.loadCSV(path: resolved, target: p.target ?? "y", features: p.features,
                                                 dropNonFinite: p.dropNonFinite)
+                if let shape = p.imageShape {
+                    guard shape.reduce(1, *) == data.features else {
+                        throw DataError(file: resolved, message: "rows of \(data.features) features cannot be \(shape.map(String.init).joined(separator: " × ")) images (image_shape)")
+                    }
+                    data.imageShape = shape
+                }
             } else {
-                (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p.names,
+                (data, _) = try Dataset.loadHDF5(path: resolved, x: x, y: y, features: p.names, imageShape: p.imageShape,
                                                  dropNonFinite: p.dropNonFinite, locking: context.locking)
             }
             // The bytes read must be those whose digest is in the content key.
@@ -134,7 +148,7 @@ extension LoadOp: DataShaping {
             guard let file = try? File.open(resolved, locking: .off) else { return nil }
             defer { try? file.close() }
             guard let shape = try? file.openDataset(x).shape, let rows = shape.first else { return nil }
-            return (rows, shape.count == 2 ? shape[1] : 1)
+            return (rows, shape.dropFirst().reduce(1, *))
         }
         guard let (rows, features) = rowsAndFeatures(path: p.path, x: p.x) else { return nil }
         let test = p.test.flatMap { rowsAndFeatures(path: $0.path, x: $0.x)?.0 } ?? 0

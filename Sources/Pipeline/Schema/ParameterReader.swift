@@ -65,6 +65,17 @@ public struct ParameterReader: Sendable {
         return texts
     }
 
+    public func optionalIntegers(_ key: String) throws(ParameterError) -> [Int]? {
+        guard let value = values[path: key] else { return nil }
+        guard let items = value.list else { throw wrongType(key, value, "a list") }
+        var numbers: [Int] = []
+        for item in items {
+            guard let x = item.number, x == x.rounded(), abs(x) < 0x1p53 else { throw wrongType(key, value, "a list of integers") }
+            numbers.append(Int(x))
+        }
+        return numbers
+    }
+
     public func strings(_ key: String) throws(ParameterError) -> [String] {
         guard let value = try optionalStrings(key) else { throw missing(key) }
         return value
