@@ -158,7 +158,10 @@ struct DiffusionTests {
         var everyStep = base
         everyStep.stopping.steps = rtol.steps
         everyStep.recordEvery = 1
-        let path = try Self.train(data, [everyStep]).results[0].trajectory.map { $0.values.last! }
+        let recorded = try Self.train(data, [everyStep])
+        let objective = recorded.metricNames.firstIndex(of: "objective")!
+        let path = recorded.results[0].trajectory.map { $0.values[objective] }
+        #expect(abs(path.last! / recorded.results[0].metrics[objective] - 1) < 1e-9)
         let changes = (1..<path.count).map { abs(path[$0] - path[$0 - 1]) / abs(path[$0 - 1]) }
         #expect(changes.last! <= 1e-3)
         #expect(changes.dropLast().allSatisfy { $0 > 1e-3 })
@@ -186,6 +189,55 @@ struct DiffusionTests {
             let x = data.testPairs![t - 1].noisy
             #expect(relativeDistance(empirical.predict(x, t: t).storage, try answer.openDataset("\(t)/empirical").readDoubles()) < 1e-10)
             #expect(relativeDistance(wiener.predict(x, t: t).storage, try answer.openDataset("\(t)/wiener").readDoubles()) < 1e-10)
+        }
+    }
+}
+
+/// The reverse process and what its samples are measured by.
+@Suite("diffusion sampling")
+struct SamplingTests {
+    @Test("driven by the empirical-optimal denoiser from small noise, the deterministic sampler returns training images")
+    func empiricalSamplerMemorizes() throws {
+        let (train, test) = try DiffusionTests.digits(25)
+        let schedule = NoiseSchedule(steps: 20, first: 0.05, last: 15, spacing: .geometric)
+        let data = DiffusionData(train: train, test: test, schedule: schedule, copies: 1, stream: RandomStream(seed: 1))
+        let denoiser = Denoiser(model: .empiricalOptimal, context: DenoiserContext(data), random: nil, weights: nil, images: train.images)
+        for mode in SamplingMode.allCases {
+            let samples = Sampler.sample(denoiser, count: 40, mode: mode, stream: RandomStream(seed: 5))
+            let metrics = try SampleMetrics(samples: samples, train: train.images, test: test.images, components: 5)
+            #expect(metrics.memorizationRate == 1, "\(mode)")
+            // Pixel values span 0–16: within 1e-3 of a training image is that image.
+            #expect(metrics.nearestTrain < 1e-3, "\(mode): \(metrics.nearestTrain)")
+            // Several training images are reached, not one.
+            #expect(Set(metrics.nearestTrainIndex).count >= 8, "\(mode)")
+        }
+    }
+
+    @Test("memorization rate, nearest distances and the Fréchet distance equal NumPy and SciPy's")
+    func metricsAgree() throws {
+        let (train, test) = try DiffusionTests.digits(60, test: 50)
+        // Samples: training images and held-out images with noise, so that both criteria are exercised.
+        var stream = RandomStream(seed: 9)
+        var samples = Matrix(rows: 30, columns: 64)
+        for r in 0..<30 {
+            let source = r % 2 == 0 ? train.images.row(r) : test.images.row(r)
+            for (j, value) in source.enumerated() { samples.storage[r * 64 + j] = value + (r % 3 == 0 ? 0.1 : 3) * stream.nextGaussian() }
+        }
+        let metrics = try SampleMetrics(samples: samples, train: train.images, test: test.images, components: 6)
+        let dir = try TemporaryDirectory("sample-metrics")
+        let path = dir.file("in.h5")
+        let file = try File.create(path)
+        try file.write("samples", samples.storage, shape: [30, 64])
+        try file.write("train", train.images.storage, shape: [60, 64])
+        try file.write("test", test.images.storage, shape: [50, 64])
+        try file.setAttribute("components", Int64(6))
+        try file.close()
+        let answer = try Python.json("sample_metrics_reference.py", [path])
+        #expect(metrics.memorizationRate > 0 && metrics.memorizationRate < 1)
+        for (name, value) in zip(SampleMetrics.names, metrics.values) {
+            let expected = try #require(Python.double(answer[name]))
+            // sqrtm's Schur method and the eigendecompositions agree to about 1e-10 relative.
+            #expect(abs(value - expected) <= 1e-9 * max(abs(expected), 1), "\(name): \(value) vs \(expected)")
         }
     }
 }

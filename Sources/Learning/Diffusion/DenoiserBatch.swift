@@ -4,7 +4,7 @@ import LinearAlgebra
 
 /// One batch of denoiser points on one diffusion data set, trained per step t
 /// on the pairs (x_t, ε_t): every point's denoiser, its losses and, for GD,
-/// its trajectory.
+/// its trajectory of every metric.
 ///
 /// Training works in the eigenbasis of each step's feature Gram matrix. With
 /// centred features Φ_c (n × q), G = Φ_cᵀΦ_c/n = VΛVᵀ and R = Φ_cᵀE_c/n, the
@@ -41,18 +41,12 @@ public struct DenoiserBatch: Sendable {
 
     /// The metric names of a batch over `steps` steps with held-out images or not.
     public static func metricNames(steps: Int, test: Bool) -> [String] {
-        var names = ["train_loss"] + (test ? ["test_loss"] : []) + ["weight_norm"]
+        var names = ["train_loss"] + (test ? ["test_loss"] : []) + ["weight_norm", "objective"]
         for t in 1...steps {
             names.append("train_loss_t\(t)")
             if test { names.append("test_loss_t\(t)") }
         }
         return names
-    }
-
-    /// What the batch records along GD: the mean over steps t of the
-    /// per-pixel training (and test) MSE, and the objective.
-    public static func trajectoryNames(test: Bool) -> [String] {
-        ["train_loss"] + (test ? ["test_loss"] : []) + ["objective"]
     }
 
     /// Trains every point. `cancelled` is polled between steps t.
@@ -102,7 +96,7 @@ public struct DenoiserBatch: Sendable {
             case .empiricalOptimal, .wiener:
                 let weights = point.model == .wiener ? try WienerFilter.weights(data.train.images, schedule: schedule) : nil
                 let denoiser = Denoiser(model: point.model, context: context, random: nil, weights: weights, images: data.train.images)
-                results.append(DenoiserBatch.measure(denoiser, data: data, status: .ok, stop: .solved, steps: 0, rate: .nan,
+                results.append(DenoiserBatch.measure(denoiser, data: data, lambda: 0, status: .ok, stop: .solved, steps: 0, rate: .nan,
                                                      converged: 1, trajectory: [], seconds: Date().timeIntervalSince(start)))
             case .linear, .randomFeatures:
                 let label = groups.first { $0.value.contains(index) }!.key
@@ -134,14 +128,13 @@ public struct DenoiserBatch: Sendable {
                 }
                 let denoiser = Denoiser(model: point.model, context: context, random: random,
                                         weights: DenoiserWeights(steps: finalWeights), images: data.train.images)
-                results.append(DenoiserBatch.measure(denoiser, data: data, status: status, stop: stop, steps: taken, rate: rate,
+                results.append(DenoiserBatch.measure(denoiser, data: data, lambda: point.l2, status: status, stop: stop, steps: taken, rate: rate,
                                                      converged: converged, trajectory: trajectory,
                                                      seconds: Date().timeIntervalSince(start)))
             }
         }
         let recorded = Array(Set(results.flatMap { $0.trajectory.map(\.step) })).sorted()
-        return DenoiserOutput(metricNames: DenoiserBatch.metricNames(steps: steps, test: hasTest),
-                              trajectoryNames: DenoiserBatch.trajectoryNames(test: hasTest), recordedSteps: recorded,
+        return DenoiserOutput(metricNames: DenoiserBatch.metricNames(steps: steps, test: hasTest), recordedSteps: recorded,
                               results: results, cancelled: false)
     }
 
@@ -154,7 +147,7 @@ public struct DenoiserBatch: Sendable {
     }
 
     /// The final metrics of a denoiser, each loss evaluated directly on the pairs.
-    static func measure(_ denoiser: Denoiser, data: DiffusionData, status: FitStatus, stop: StopReason, steps: Int,
+    static func measure(_ denoiser: Denoiser, data: DiffusionData, lambda: Double, status: FitStatus, stop: StopReason, steps: Int,
                         rate: Double, converged: Double, trajectory: [(step: Int, values: [Double])],
                         seconds: Double) -> DenoiserResult {
         let hasTest = data.testPairs != nil
@@ -165,7 +158,11 @@ public struct DenoiserBatch: Sendable {
         }
         var metrics = [train.reduce(0, +) / Double(train.count)]
         if hasTest { metrics.append(test.reduce(0, +) / Double(test.count)) }
-        metrics.append(denoiser.weights?.norm ?? .nan)
+        let norm = denoiser.weights?.norm ?? .nan
+        metrics.append(norm)
+        // Σₜ ½·d·loss_t + λ/2·‖W‖²: the objective tol and rtol read.
+        let pixels = Double(data.train.pixels)
+        metrics.append(train.reduce(0) { $0 + 0.5 * pixels * $1 } + (lambda > 0 ? 0.5 * lambda * norm * norm : 0))
         for t in train.indices {
             metrics.append(train[t])
             if hasTest { metrics.append(test[t]) }
@@ -189,7 +186,6 @@ public struct DenoiserBatch: Sendable {
 /// What a denoiser batch hands back.
 public struct DenoiserOutput: Sendable {
     public var metricNames: [String] = []
-    public var trajectoryNames: [String] = []
     public var recordedSteps: [Int] = []
     public var results: [DenoiserResult] = []
     public var cancelled: Bool
@@ -205,7 +201,7 @@ public struct DenoiserResult: Sendable {
     public var steps: Int
     public var learningRate: Double
     public var converged: Double
-    /// At each recorded step, the values of `DenoiserOutput.trajectoryNames`.
+    /// At each recorded step, the values of every metric (`DenoiserOutput.metricNames`).
     public var trajectory: [(step: Int, values: [Double])]
     public var seconds: Double
 }

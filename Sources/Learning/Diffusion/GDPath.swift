@@ -91,32 +91,31 @@ struct GDPath {
         }
     }
 
-    /// The mean over t of the per-pixel training loss after k steps.
-    func trainLoss(_ k: Int) -> Double {
+    /// Step t's per-pixel training loss after k steps.
+    func trainLoss(_ step: Step, _ k: Int) -> Double {
         let power = Double(k)
-        let total = steps.reduce(0.0) { total, step in
-            var sum = step.lossA + pow(1 - rate, 2 * power) * step.biasEnergy
-            for i in step.rho.indices {
-                let r = pow(step.rho[i], power)
-                sum += 2 * step.lossB[i] * r + step.lossC[i] * r * r
-            }
-            return total + sum / Double(step.pixels) + step.leastSquares
+        var sum = step.lossA + pow(1 - rate, 2 * power) * step.biasEnergy
+        for i in step.rho.indices {
+            let r = pow(step.rho[i], power)
+            sum += 2 * step.lossB[i] * r + step.lossC[i] * r * r
         }
-        return total / Double(steps.count)
+        return sum / Double(step.pixels) + step.leastSquares
     }
 
-    /// The mean over t of the per-pixel test loss after k steps.
-    func testLoss(_ k: Int) -> Double {
-        let total = zip(problems, solved).reduce(0.0) { total, pair in
-            let (problem, solution) = pair
-            return total + problem.testLoss(z: problem.rotated(solution, step: k, rate: rate), bias: problem.bias(step: k, rate: rate))
-        }
-        return total / Double(problems.count)
-    }
-
-    /// The values `DenoiserBatch.trajectoryNames` records at step k.
+    /// The values of `DenoiserBatch.metricNames` after k steps: the mean
+    /// training (and test) loss over t, ‖W‖_F, and each step's losses.
     func recorded(at k: Int, test: Bool) -> [Double] {
-        [trainLoss(k)] + (test ? [testLoss(k)] : []) + [objective(k)]
+        var train: [Double] = [], held: [Double] = [], norm = 0.0
+        for (index, (problem, solution)) in zip(problems, solved).enumerated() {
+            train.append(trainLoss(steps[index], k))
+            let z = problem.rotated(solution, step: k, rate: rate)
+            norm += z.storage.reduce(0) { $0 + $1 * $1 }
+            if test { held.append(problem.testLoss(z: z, bias: problem.bias(step: k, rate: rate))) }
+        }
+        let count = Double(train.count)
+        var values = [train.reduce(0, +) / count] + (test ? [held.reduce(0, +) / count] : []) + [norm.squareRoot(), objective(k)]
+        for t in train.indices { values += [train[t]] + (test ? [held[t]] : []) }
+        return values
     }
 
     /// Where the rules stop GD: the first step meeting tol or rtol, the first

@@ -1,0 +1,170 @@
+import Datasets
+import Foundation
+import LinearAlgebra
+
+/// How the reverse process steps from x_t to x_{t−1}.
+public enum SamplingMode: String, Sendable, CaseIterable {
+    /// x_{t−1} = x_t − f(x_t, t), as in the lecture notes: with the optimal
+    /// denoiser, the posterior mean E[x_{t−1} | x_t].
+    case deterministic
+    /// x_{t−1} = x_t − f(x_t, t) + √(σ_t²·S_{t−1}/S_t)·z, z ~ N(0, I): the
+    /// posterior's own spread added back (ancestral sampling); no noise at t = 1.
+    case stochastic
+}
+
+/// The reverse process: S images from x_T ~ N(0, S_T I), stepped down to x_0
+/// by a denoiser. Sample j draws its start and its per-step noise from
+/// substream j of `stream`, so a sample does not depend on how many others
+/// are drawn beside it.
+public enum Sampler {
+    public static func sample(_ denoiser: Denoiser, count: Int, mode: SamplingMode, stream: RandomStream) -> Matrix {
+        let schedule = denoiser.context.schedule, d = denoiser.context.mean.count
+        var draws = (0..<count).map { stream.substream($0) }
+        var x = Matrix(rows: count, columns: d)
+        let start = schedule.totalVariance.squareRoot()
+        for j in 0..<count { for k in 0..<d { x.storage[j * d + k] = start * draws[j].nextGaussian() } }
+        for t in stride(from: schedule.steps, through: 1, by: -1) {
+            let f = denoiser.predict(x, t: t)
+            for index in x.storage.indices { x.storage[index] -= f.storage[index] }
+            if mode == .stochastic, t > 1 {
+                let sigma = schedule.sigmas[t - 1]
+                let spread = (sigma * sigma * schedule.cumulativeVariance[t - 1] / schedule.cumulativeVariance[t]).squareRoot()
+                for j in 0..<count { for k in 0..<d { x.storage[j * d + k] += spread * draws[j].nextGaussian() } }
+            }
+        }
+        return x
+    }
+}
+
+/// What a set of samples is measured by: memorization, distances to the
+/// training and held-out images, and the Fréchet distance to the held-out images.
+public struct SampleMetrics: Sendable, Equatable {
+    /// The fraction of samples whose nearest training image is closer than
+    /// 1/3 of the distance to the second nearest.
+    public var memorizationRate: Double
+    /// Mean Euclidean distance from a sample to its nearest training image, and to its nearest held-out image.
+    public var nearestTrain: Double
+    public var nearestTest: Double
+    /// Fréchet distance between Gaussians fitted to the samples and to the
+    /// held-out images, both projected on the training images' top-k principal components.
+    public var frechet: Double
+    /// Per sample: the index of its nearest training image.
+    public var nearestTrainIndex: [Int]
+
+    /// The sample's nearest training image must be closer than this multiple of the second nearest to count as memorized.
+    public static let memorizationRatio = 1.0 / 3.0
+
+    public static let names = ["memorization_rate", "nearest_train_distance", "nearest_test_distance", "frechet_distance"]
+    public var values: [Double] { [memorizationRate, nearestTrain, nearestTest, frechet] }
+
+    public init(samples: Matrix, train: Matrix, test: Matrix?, components: Int) throws {
+        let (nearest, second, index) = SampleMetrics.nearestTwo(samples, train)
+        let count = Double(samples.rows)
+        memorizationRate = zip(nearest, second).filter { $0 < SampleMetrics.memorizationRatio * $1 }.count.double / count
+        nearestTrain = nearest.reduce(0, +) / count
+        nearestTrainIndex = index
+        if let test {
+            nearestTest = SampleMetrics.nearestTwo(samples, test).nearest.reduce(0, +) / count
+            let pca = try PrincipalComponents(train, components: components)
+            frechet = try FrechetDistance.between(pca.project(samples), pca.project(test))
+        } else {
+            nearestTest = .nan
+            frechet = .nan
+        }
+    }
+
+    /// Per row of `a`: the distance to its nearest and second-nearest row of
+    /// `b` (infinite when b has one row), and the index of the nearest.
+    static func nearestTwo(_ a: Matrix, _ b: Matrix) -> (nearest: [Double], second: [Double], index: [Int]) {
+        let d = a.columns
+        let cross = BLAS.product(a, .none, b, .transpose)
+        let normsB = (0..<b.rows).map { i in (0..<d).reduce(0.0) { $0 + b[i, $1] * b[i, $1] } }
+        var nearest: [Double] = [], second: [Double] = [], index: [Int] = []
+        for r in 0..<a.rows {
+            let normA = (0..<d).reduce(0.0) { $0 + a[r, $1] * a[r, $1] }
+            var best = Double.infinity, next = Double.infinity, at = 0
+            for i in 0..<b.rows {
+                let squared = max(normA - 2 * cross.storage[r * b.rows + i] + normsB[i], 0)
+                if squared < best { (next, best, at) = (best, squared, i) } else if squared < next { next = squared }
+            }
+            nearest.append(best.squareRoot())
+            second.append(next.squareRoot())
+            index.append(at)
+        }
+        return (nearest, second, index)
+    }
+}
+
+extension Int {
+    fileprivate var double: Double { Double(self) }
+}
+
+/// The top-k principal components of a set of rows (centred on their mean).
+public struct PrincipalComponents: Sendable {
+    public let mean: [Double]
+    /// d × k, the leading eigenvectors of the covariance as columns.
+    public let basis: Matrix
+
+    public init(_ rows: Matrix, components: Int) throws {
+        let n = rows.rows, d = rows.columns, k = min(components, d)
+        var means = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { means[j] += rows[i, j] } }
+        means = means.map { $0 / Double(n) }
+        var centered = rows
+        for i in 0..<n { for j in 0..<d { centered.storage[i * d + j] -= means[j] } }
+        let covariance = BLAS.product(centered, .transpose, centered, .none)
+        let (_, vectors) = try LAPACK.symmetricEigen(covariance)
+        // Eigenvalues ascend: the last k columns, largest first.
+        var basis = Matrix(rows: d, columns: k)
+        for j in 0..<d { for c in 0..<k { basis.storage[j * k + c] = vectors[j, d - 1 - c] } }
+        mean = means
+        self.basis = basis
+    }
+
+    /// The rows' coordinates in the components (n × k).
+    public func project(_ rows: Matrix) -> Matrix {
+        var centered = rows
+        let d = rows.columns
+        for i in 0..<rows.rows { for j in 0..<d { centered.storage[i * d + j] -= mean[j] } }
+        return BLAS.product(centered, basis)
+    }
+}
+
+/// The Fréchet distance between Gaussians fitted to two sets of rows:
+/// ‖m₁ − m₂‖² + tr(C₁ + C₂ − 2(C₁^{1/2}C₂C₁^{1/2})^{1/2}), covariances with
+/// n − 1 (as the FID computation does), the matrix square roots by symmetric
+/// eigendecompositions.
+public enum FrechetDistance {
+    public static func between(_ a: Matrix, _ b: Matrix) throws -> Double {
+        let (meanA, covA) = moments(a), (meanB, covB) = moments(b)
+        let k = a.columns
+        let root = try symmetricRoot(covA)
+        let inner = BLAS.product(BLAS.product(root, covB), root)
+        let (values, _) = try LAPACK.symmetricEigen(inner)
+        let cross = values.reduce(0) { $0 + max($1, 0).squareRoot() }
+        var distance = 0.0
+        for j in 0..<k { distance += (meanA[j] - meanB[j]) * (meanA[j] - meanB[j]) }
+        for j in 0..<k { distance += covA[j, j] + covB[j, j] }
+        return max(distance - 2 * cross, 0)
+    }
+
+    static func moments(_ m: Matrix) -> ([Double], Matrix) {
+        let n = m.rows, k = m.columns
+        var mean = [Double](repeating: 0, count: k)
+        for i in 0..<n { for j in 0..<k { mean[j] += m[i, j] } }
+        mean = mean.map { $0 / Double(n) }
+        var centered = m
+        for i in 0..<n { for j in 0..<k { centered.storage[i * k + j] -= mean[j] } }
+        var covariance = BLAS.product(centered, .transpose, centered, .none)
+        for index in covariance.storage.indices { covariance.storage[index] /= Double(max(n - 1, 1)) }
+        return (mean, covariance)
+    }
+
+    static func symmetricRoot(_ m: Matrix) throws -> Matrix {
+        let (values, vectors) = try LAPACK.symmetricEigen(m)
+        let k = m.rows
+        var scaled = vectors
+        for i in 0..<k { for j in 0..<k { scaled.storage[i * k + j] *= max(values[j], 0).squareRoot() } }
+        return BLAS.product(scaled, .none, vectors, .transpose)
+    }
+}
