@@ -1,5 +1,6 @@
 import struct Datasets.Dataset
 import Datasets
+import LinearAlgebra
 import Learning
 import Pipeline
 import enum HDF5.FileLocking
@@ -9,10 +10,13 @@ import enum HDF5.FileLocking
 public struct DataArtifact: Sendable {
     public var train: Dataset
     public var test: Dataset?
+    /// diffuse: the images (also `train` and `test`, one row per image) and their denoising pairs.
+    public var diffusion: DiffusionData?
 
-    public init(train: Dataset, test: Dataset? = nil) {
+    public init(train: Dataset, test: Dataset? = nil, diffusion: DiffusionData? = nil) {
         self.train = train
         self.test = test
+        self.diffusion = diffusion
     }
 }
 
@@ -27,13 +31,56 @@ public struct ReferenceArtifact: Sendable {
     }
 }
 
-/// The output of one non-fit stage instance.
+/// One trained fit point as a stage below it reads it (sample): its
+/// denoiser, with what regenerates its random features.
+public struct FitPointArtifact: Sendable {
+    public var spec: DenoiserSpec
+    /// `DenoiserWeights.flattened`; empty for the empirical-optimal denoiser.
+    public var denoiser: [Double]
+    public var featureStream: RandomStream
+    public var status: String
+
+    public init(spec: DenoiserSpec, denoiser: [Double], featureStream: RandomStream, status: String) {
+        self.spec = spec
+        self.denoiser = denoiser
+        self.featureStream = featureStream
+        self.status = status
+    }
+}
+
+/// What a sample instance hands downstream: the images one fit point's
+/// denoiser generated, and what they are measured by.
+public struct SampleArtifact: Sendable, Equatable {
+    /// S × h·w.
+    public var images: Matrix
+    public var shape: [Int]
+    /// Per sample, the row of its nearest training image, and that image (S × h·w).
+    public var nearestTrain: [Int]
+    public var nearestImages: Matrix
+    public var metricNames: [String]
+    public var metrics: [Double]
+
+    public init(images: Matrix, shape: [Int], nearestTrain: [Int], nearestImages: Matrix, metricNames: [String], metrics: [Double]) {
+        self.images = images
+        self.shape = shape
+        self.nearestTrain = nearestTrain
+        self.nearestImages = nearestImages
+        self.metricNames = metricNames
+        self.metrics = metrics
+    }
+}
+
+/// The output of one non-fit stage instance (and a fit point, as read by a stage below it).
 public enum Artifact: Sendable {
     case data(DataArtifact)
     case references(ReferenceArtifact)
+    case fitPoint(FitPointArtifact)
+    case samples(SampleArtifact)
 
     public var data: DataArtifact? { if case .data(let d) = self { return d } else { return nil } }
     public var references: ReferenceArtifact? { if case .references(let r) = self { return r } else { return nil } }
+    public var fitPoint: FitPointArtifact? { if case .fitPoint(let f) = self { return f } else { return nil } }
+    public var samples: SampleArtifact? { if case .samples(let s) = self { return s } else { return nil } }
 }
 
 /// What an instance's execution may use besides its inputs.

@@ -6,10 +6,11 @@ import Pipeline
 /// trained in batches.
 struct FitOp: Operation {
     let name = "fit"
-    let summary = "Trains a model (linear, squared u∘u, diagonal u^D − v^D) by GD or SGD with explicit penalties; points sharing data train together in batches."
+    let summary = "Trains a model (linear, squared u∘u, diagonal u^D − v^D) by GD or SGD with explicit penalties, or a denoiser on diffusion pairs; points sharing data train together in batches."
     let output = ArtifactKind.fits
     let inputs = [
-        InputSlot("input", accepts: .data, doc: "The data to train on (test rows, when split, give test metrics)."),
+        InputSlot("input", accepts: .data, also: [.diffusion],
+                  doc: "The data to train on (test rows, when split, give test metrics), or a diffuse stage's pairs to train a denoiser on."),
         InputSlot("compare", accepts: .references, required: false, multiple: true,
                   doc: "Reference stages: a dist_<name> metric per reference, per record and final."),
     ]
@@ -21,8 +22,10 @@ struct FitOp: Operation {
     let numericsVersion = 3
 
     let schema = Schema([
-        KeySpec("model", .choice(of: ModelFamily.self), .defaulted(.string(ModelFamily.linear.rawValue)),
-                doc: "linear: w; squared: w = u∘u; diagonal: w = u^D − v^D."),
+        KeySpec("model", .choice(of: FitModel.self), .defaulted(.string(FitModel.linear.rawValue)),
+                doc: "linear: w; squared: w = u∘u; diagonal: w = u^D − v^D. On diffusion pairs, the denoiser f(x, t) ≈ ε_t of each step t: linear (W_tᵀ(x − x̄) + b_t), random_features (a trained output layer on fixed ReLU features of width `features`), or the closed forms empirical_optimal (optimal for the training images themselves: it memorizes) and wiener (Gaussian-optimal linear)."),
+        KeySpec("features", .integer(min: 1, max: 1_000_000), .defaulted(.number(256)),
+                doc: "p, the width of the random_features denoiser."),
         KeySpec("depth", .integer(min: 2, max: 32), .defaulted(.number(2)), doc: "D of the diagonal model."),
         KeySpec("loss", .choice(of: LossKind.self), .defaulted(.string(LossKind.squared.rawValue)),
                 doc: "squared: 1/(2n)‖Xw − y‖²; logistic: mean log(1 + exp(−y·x·w)), labels ±1."),
@@ -90,6 +93,61 @@ struct FitOp: Operation {
     }
 
     func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try FitParameters(parameters) }
+
+    /// A denoiser needs diffusion pairs, and diffusion pairs a denoiser trained
+    /// by GD or in closed form on the squared loss with an l2 penalty.
+    func inputProblems(_ parameters: ValueMap, inputs: [String: ArtifactKind]) -> [(key: String, message: String)] {
+        guard let p = try? FitParameters(parameters), let input = inputs["input"] else { return [] }
+        guard input == .diffusion else {
+            return p.name.isDenoiserOnly
+                ? [("model", "model \(p.name.rawValue) is a denoiser: its input must be a diffuse stage")] : []
+        }
+        var problems: [(key: String, message: String)] = []
+        if p.name.family != nil && p.name != .linear {
+            problems.append(("model", "a fit of diffusion pairs trains a denoiser: model linear, random_features, empirical_optimal or wiener, not \(p.name.rawValue)"))
+        }
+        switch p.method {
+        case .gd, .exact: break
+        default: problems.append(("optimizer.method", "a denoiser trains by gd or in closed form (exact)"))
+        }
+        if p.loss != .squared { problems.append(("loss", "a denoiser's loss is the squared error of its noise prediction")) }
+        if p.l1 > 0 { problems.append(("l1", "a denoiser takes l2 (and weight_decay), not l1")) }
+        if p.stopping.residualTol != nil { problems.append(("optimizer.residual_tol", "residual_tol is for regression; a denoiser stops on tol, rtol or steps")) }
+        if p.l2 == nil { problems.append(("l2", "l2: oracle is for synthetic regression data; give a denoiser a number")) }
+        if inputs["compare"] != nil { problems.append(("compare", "references are solved on regression data, not on diffusion pairs")) }
+        return problems
+    }
+}
+
+/// The keys of a fit that only train — the random features of a denoiser do
+/// not depend on them, so a λ, α or step-size sweep trains one set of features.
+let trainingOnlyKeys: Set<String> = ["l2", "weight_decay", "init_scale", "init", "record.every"]
+
+/// The stream of a denoiser point's random features: the point's identity
+/// without the coordinates of keys that only train (`trainingOnlyKeys`,
+/// `optimizer.*`), with its width.
+public func denoiserFeatureStream(for instance: StageInstance, seed: UInt64, width: Int) -> RandomStream {
+    let kept = instance.coordinates.filter { coordinate in
+        guard coordinate.stage == instance.stage, coordinate.role == .swept else { return true }
+        let key = coordinate.name.hasPrefix(instance.stage + ".") ? String(coordinate.name.dropFirst(instance.stage.count + 1)) : coordinate.name
+        return !(trainingOnlyKeys.contains(key) || key.hasPrefix("optimizer."))
+    }
+    return RandomStream(seed: seed).derived("\(instance.stage)/features/width=\(width)/"
+        + kept.map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ","))
+}
+
+/// The models a fit names: the parameterizations of regression (`ModelFamily`)
+/// and the denoisers of diffusion pairs (`DenoiserModel`).
+public enum FitModel: String, Sendable, CaseIterable {
+    case linear, squared, diagonal
+    case randomFeatures = "random_features"
+    case empiricalOptimal = "empirical_optimal"
+    case wiener
+
+    /// The regression parameterization, for the names that are one.
+    public var family: ModelFamily? { ModelFamily(rawValue: rawValue) }
+    /// Whether the name is a denoiser only (linear is both).
+    public var isDenoiserOnly: Bool { family == nil }
 }
 
 /// The keys that can change a point's batch structure (`FitSpec.BatchKey`):
@@ -101,6 +159,10 @@ public let fitBatchingKeys: Set<String> = [
 
 /// A fit stage's parameters, typed: decoded once from the validated values.
 public struct FitParameters: Sendable {
+    /// The model as named; `model` is its regression parameterization (linear for the denoiser-only names).
+    public var name: FitModel
+    /// p of random_features.
+    public var width: Int
     public var model: ModelKind
     public var loss: LossKind
     /// α; nil: 0 for the linear model, 1 otherwise.
@@ -118,7 +180,9 @@ public struct FitParameters: Sendable {
 
     public init(_ values: ValueMap) throws(ParameterError) {
         let p = ParameterReader(values)
-        model = try p.choice("model", as: ModelFamily.self).kind(depth: try p.integer("depth"))
+        name = try p.choice("model", as: FitModel.self)
+        width = try p.integer("features")
+        model = (name.family ?? .linear).kind(depth: try p.integer("depth"))
         loss = try p.choice("loss", as: LossKind.self)
         initScale = try p.optionalNumber("init_scale")
         initShape = try p.choice("init", as: InitShape.self)
@@ -149,6 +213,21 @@ public struct FitParameters: Sendable {
                 penalty: Penalty(l2: l2 ?? oracleL2, weightDecay: weightDecay, l1: l1), method: method,
                 learningRate: learningRate, stopping: stopping,
                 recordEvery: method == .exact ? 0 : recordEvery ?? max(1, stopping.steps / 100))
+    }
+
+    /// The denoiser of the point, for a fit of diffusion pairs.
+    public var denoiserSpec: DenoiserSpec {
+        let denoiser: DenoiserModel
+        switch name {
+        case .randomFeatures: denoiser = .randomFeatures(width: width)
+        case .empiricalOptimal: denoiser = .empiricalOptimal
+        case .wiener: denoiser = .wiener
+        case .linear, .squared, .diagonal: denoiser = .linear
+        }
+        let spec = fitSpec()
+        return DenoiserSpec(model: denoiser, l2: (l2 ?? 0) + weightDecay, initScale: spec.initScale, initShape: initShape,
+                            exact: method == .exact || !denoiser.isTrained, learningRate: learningRate, stopping: stopping,
+                            recordEvery: spec.recordEvery)
     }
 
     /// The spec of the point to train on `data`, with `l2: oracle` resolved

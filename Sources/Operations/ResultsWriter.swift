@@ -32,7 +32,7 @@ struct ResultsWriter {
     private func writeFile(_ file: File) throws {
         let shape = ResultsShape(points: gatherer.count, features: gatherer.uniformFeatures,
                                  steps: includeTrajectories ? gatherer.recordedSteps : [], metrics: gatherer.metricNames,
-                                 weights: includeWeights, truth: gatherer.truth, references: gatherer.references,
+                                 weights: includeWeights && gatherer.uniformFeatures?.isEmpty != true, truth: gatherer.truth, references: gatherer.references,
                                  rowsDealtTogether: spec.dealingSpan)
         let writer = try ResultsFileWriter(file: file, shape: shape, provenance: provenance)
         let (table, roles) = try gatherer.summary { record, rows in
@@ -50,6 +50,22 @@ struct ResultsWriter {
             }
         }
         try writer.writeSummary(table, roles: roles)
+        // Sample stages' images, one point at a time.
+        var perPoint = 0, imageShape: [Int]?
+        try gatherer.forEachSampleSet { _, samples in
+            perPoint = max(perPoint, samples.images.rows)
+            if imageShape == nil { imageShape = samples.shape }
+            guard imageShape == samples.shape else {
+                throw ResultsError("the gathered samples have images of \(imageShape!) and \(samples.shape) pixels; write them to separate files")
+            }
+        }
+        if let imageShape {
+            try writer.prepareSamples(perPoint: perPoint, imageShape: imageShape)
+            try gatherer.forEachSampleSet { output, samples in
+                try writer.writeSamples(point: output, images: samples.images.storage, nearest: samples.nearestImages.storage,
+                                        index: samples.nearestTrain)
+            }
+        }
     }
 
     private var provenance: Provenance {

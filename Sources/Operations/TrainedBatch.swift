@@ -29,6 +29,11 @@ public struct TrainedBatch: Sendable {
     public var fixedReferences: [(name: String, weights: [Double])]
     /// Per reference, per point.
     public var matchedReferences: [(name: String, weights: [[Double]])]
+    /// A denoiser batch (a fit of diffusion pairs): per point, its denoiser
+    /// (`DenoiserWeights.flattened`; empty for the empirical-optimal one),
+    /// over `denoiserSteps` steps; `weights` are then empty.
+    public var denoisers: [[Double]]? = nil
+    public var denoiserSteps = 0
 
     public var count: Int { pointKeys.count }
     public var features: Int { featureNames.count }

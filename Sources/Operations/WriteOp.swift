@@ -29,6 +29,8 @@ public protocol GatheredPoints {
     func summary(visit: ((TrainedBatch, [(output: Int, row: Int)]) throws -> Void)?) throws -> (table: Table, roles: [SummaryRole])
     /// The points as a reader sees a results file (for export and plot).
     func results(name: String) throws -> Results
+    /// Each gathered sample instance's images, by output position.
+    func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws
 }
 
 extension GatheredPoints {
@@ -48,7 +50,8 @@ struct WriteOp: GatherOperation {
     let name = "write"
     let summary = "Writes every point of its fit stages to one HDF5 results file: summary columns, weights, trajectories, truth, references, provenance."
     let output = ArtifactKind.file
-    let inputs = [InputSlot("input", accepts: .fits, multiple: true, doc: "The fit stage(s) to gather, in order.")]
+    let inputs = [InputSlot("input", accepts: .fits, also: [.samples], multiple: true,
+                                doc: "The fit or sample stage(s) to gather, in order (a sample point carries its denoiser's coordinates and metrics).")]
     let gathers = true
 
     let schema = Schema([
@@ -83,7 +86,8 @@ struct ExportOp: GatherOperation {
     let name = "export"
     let summary = "Writes the summary of its fit stages as CSV (one row per point), or the trajectories in long format."
     let output = ArtifactKind.file
-    let inputs = [InputSlot("input", accepts: .fits, multiple: true, doc: "The fit stage(s) to gather, in order.")]
+    let inputs = [InputSlot("input", accepts: .fits, also: [.samples], multiple: true,
+                                doc: "The fit or sample stage(s) to gather, in order (a sample point carries its denoiser's coordinates and metrics).")]
     let gathers = true
 
     let schema = Schema([
@@ -117,7 +121,7 @@ struct PlotOp: GatherOperation {
     let name = "plot"
     let summary = "Draws an SVG plot of its fit stages: a final metric against a swept coordinate (series by another, mean and band over rep), or trajectories against the step."
     let output = ArtifactKind.file
-    let inputs = [InputSlot("input", accepts: .fits, multiple: true, doc: "The fit stage(s) to plot, in order.")]
+    let inputs = [InputSlot("input", accepts: .fits, also: [.samples], multiple: true, doc: "The fit or sample stage(s) to plot, in order.")]
     let gathers = true
 
     let schema = Schema([

@@ -94,7 +94,7 @@ public final class ResultsFileWriter {
         try ResultsFileWriter.write(provenance, into: file)
         let count = shape.points
         var pointScale: HDF5.Dataset?, featureScale: HDF5.Dataset?
-        if let features = shape.features, count > 0 {
+        if let features = shape.features, !features.isEmpty, count > 0 {
             pointScale = try file.write(ResultsLayout.point, (0..<count).map { Int64($0) })
             try pointScale!.makeDimensionScale(named: ResultsLayout.point)
             featureScale = try file.writeStrings(ResultsLayout.feature, features)
@@ -199,6 +199,35 @@ public final class ResultsFileWriter {
             if let column = stepIndex[step] { row[column] = values[position] }
         }
         try set.writeRows(row, at: point)
+    }
+
+    /// Where the samples of every point go (`prepareSamples`).
+    private var sampleSets: (images: HDF5.Dataset, nearest: HDF5.Dataset, index: HDF5.Dataset, perPoint: Int)?
+
+    /// Makes /samples for `perPoint` images of `shape` per point (NaN, and
+    /// index −1, where a point has fewer or none), chunked by point and deflated.
+    public func prepareSamples(perPoint: Int, imageShape: [Int]) throws {
+        let group = try file.createGroup(ResultsLayout.samples)
+        let points = shape.points
+        let dimensions = [points, perPoint] + imageShape
+        let storage = Storage.chunked(chunks: [1, perPoint] + imageShape, deflate: 1, shuffle: true)
+        let images = try group.createDataset(ResultsLayout.Samples.images, of: Double.self, shape: dimensions, storage: storage, fill: .nan)
+        let nearest = try group.createDataset(ResultsLayout.Samples.nearestTrain, of: Double.self, shape: dimensions, storage: storage,
+                                              fill: .nan)
+        let index = try group.createDataset(ResultsLayout.Samples.nearestTrainIndex, of: Int64.self, shape: [points, perPoint], fill: -1)
+        try images.setAttribute("meaning", "the images each point's denoiser generated: point × sample × height × width")
+        try nearest.setAttribute("meaning", "each sample's nearest training image (Euclidean)")
+        sampleSets = (images, nearest, index, perPoint)
+    }
+
+    /// One point's samples (S × h·w values), their nearest training images, and those images' rows.
+    public func writeSamples(point: Int, images: [Double], nearest: [Double], index: [Int]) throws {
+        guard let sets = sampleSets else { return }
+        let pixels = images.count / max(index.count, 1)
+        func padded<T>(_ values: [T], _ width: Int, _ fill: T) -> [T] { values + Array(repeating: fill, count: (sets.perPoint - index.count) * width) }
+        try sets.images.writeRows(padded(images, pixels, .nan), at: point)
+        try sets.nearest.writeRows(padded(nearest, pixels, .nan), at: point)
+        try sets.index.writeRows(padded(index.map(Int64.init), 1, -1), at: point)
     }
 
     /// The summary, one dataset per column, each with its role.

@@ -28,11 +28,17 @@ struct OperationConformanceTests {
       results: {op: write, input: fit, path: out/r.h5}
       table: {op: export, input: fit, path: out/t.csv}
       figure: {op: plot, input: fit, path: out/f.svg, y: [train_mse], trajectory: true}
+      images: {op: load, path: images.csv, target: label, image_shape: [2, 2]}
+      held: {op: split, input: images, test: 2}
+      noisy: {op: diffuse, input: held, steps: 2, copies: 3}
+      denoiser: {op: fit, input: noisy, model: random_features, features: 5, optimizer: {method: exact}}
+      generated: {op: sample, input: denoiser, count: 4, components: 2}
     """
 
     func toyPipeline() throws -> (TemporaryDirectory, PipelineSpec) {
         let directory = try TemporaryDirectory("conformance")
         try directory.write("data.csv", "a,b,y\n1,2,3\n2,1,3.5\n0,1,1\n4,0,4.2\n")
+        try directory.write("images.csv", "p1,p2,p3,p4,label\n0,1,2,3,0\n3,2,1,0,1\n1,1,0,0,0\n0,0,1,1,1\n2,0,2,0,0\n0,2,0,2,1\n")
         let spec = try PipelineLoader(registry: regimeOperations).parse(text: Self.toy, path: directory.file("toy.yaml"),
                                                                         directory: directory.path)
         return (directory, spec)
@@ -42,7 +48,7 @@ struct OperationConformanceTests {
     func coverage() throws {
         let (_, spec) = try toyPipeline()
         #expect(Set(spec.stages.map(\.operation.name)) == Set(regimeOperations.names))
-        #expect(regimeOperations.names.count == 9)
+        #expect(regimeOperations.names.count == 11)
     }
 
     @Test("defaults decode, and every documented choice decodes, for every op", arguments: regimeOperations.names)
@@ -59,7 +65,7 @@ struct OperationConformanceTests {
                 tried += 1
             }
         }
-        let expected = ["fit": 3 + 2 + 2 + 4 + 2, "load": 3, "synthesize": 2 + 2 + 2, "reference": 5 + 2].reduce(into: [String: Int]()) { $0[$1.key] = $1.value }
+        let expected = ["fit": 6 + 2 + 2 + 4 + 2, "load": 3, "diffuse": 2, "sample": 2, "synthesize": 2 + 2 + 2, "reference": 5 + 2].reduce(into: [String: Int]()) { $0[$1.key] = $1.value }
         #expect(tried == expected[name] ?? 0, "\(name): \(tried) choice words")
     }
 
@@ -73,13 +79,29 @@ struct OperationConformanceTests {
             let operation = expansion.stage.operation
             for index in expansion.range {
                 let instance = plan.instance(index)
-                if let op = operation as? any InstanceOperation {
+                // A sample reads a trained fit point: run below, after its denoiser.
+                if let op = operation as? any InstanceOperation, !op.readsFitData {
                     var inputs: [String: [Artifact]] = [:]
                     for slot in instance.inputs { inputs[slot.slot] = slot.instances.compactMap { artifacts[$0] } }
                     artifacts[index] = try op.run(instance.instance, inputs: inputs, context: context)
                 }
             }
         }
+        // The denoiser fit's one point, then the sample stage on it.
+        let noisy = try #require(artifacts[plan.indices(of: "noisy").first!]?.data?.diffusion)
+        #expect(noisy.train.count == 4 && noisy.test?.count == 2 && noisy.trainPairs.count == 2 && noisy.trainPairs[0].noisy.rows == 12)
+        let denoiserPoint = plan.instance(plan.indices(of: "denoiser").first!)
+        let denoiserParameters = try FitParameters(denoiserPoint.parameters)
+        let features = denoiserFeatureStream(for: denoiserPoint.instance, seed: spec.seed, width: 5)
+        let trained = try DenoiserBatch(data: noisy, points: [denoiserParameters.denoiserSpec], initStreams: [RandomStream(seed: 1)],
+                                        featureStreams: [features]).run()
+        let sampleInstance = plan.instance(plan.indices(of: "generated").first!)
+        let point = FitPointArtifact(spec: denoiserParameters.denoiserSpec, denoiser: try #require(trained.results[0].weights).flattened,
+                                     featureStream: features, status: "ok")
+        let generated = try #require(try SampleOp().run(sampleInstance.instance, inputs: ["input": [.fitPoint(point)], "data": [.data(DataArtifact(train: Dataset(x: noisy.train.images, y: [0, 0, 0, 0]), diffusion: noisy))]],
+                                                        context: context).samples)
+        #expect(generated.images.rows == 4 && generated.shape == [2, 2] && generated.metricNames == SampleMetrics.names)
+
         let data = try #require(artifacts[plan.indices(of: "data").first!]?.data)
         #expect(data.train.rows == 4 && data.train.features == 2)
         let standardized = try #require(artifacts[plan.indices(of: "std").first!]?.data)
@@ -159,6 +181,9 @@ struct OneBatch: GatheredPoints {
     var references: [(name: String, sharing: ResultsShape.Sharing)] {
         batch.fixedReferences.map { ($0.name, .shared) } + batch.matchedReferences.map { ($0.name, .perPoint) }
     }
+
+    /// A fit batch gathers no samples.
+    func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws {}
 
     func summary(visit: ((TrainedBatch, [(output: Int, row: Int)]) throws -> Void)?) throws -> (table: Table, roles: [SummaryRole]) {
         try visit?(batch, [(0, 0)])

@@ -20,6 +20,17 @@ extension Cache {
                 try file.setAttribute("matched", references.matched.map(\.rawValue))
                 let group = try file.createGroup("fixed")
                 for (name, weights) in references.fixed { try group.write(name, weights) }
+            case .samples(let samples):
+                try file.setAttribute("kind", "samples")
+                try file.setAttribute("shape", samples.shape.map(Int64.init))
+                try file.setAttribute("metric_names", samples.metricNames)
+                try file.write("images", samples.images.storage, shape: [samples.images.rows, samples.images.columns], storage: .contiguous)
+                try file.write("nearest_train", samples.nearestTrain.map(Int64.init))
+                try file.write("nearest_images", samples.nearestImages.storage, shape: [samples.images.rows, samples.images.columns],
+                               storage: .contiguous)
+                try file.write("metrics", samples.metrics)
+            case .fitPoint:
+                preconditionFailure("a fit point is read from its batch, never cached alone")
             }
         }
     }
@@ -28,6 +39,23 @@ extension Cache {
     /// is discarded and thrown as `CorruptCacheEntry`).
     func loadArtifact(key: String, what: String) throws -> Artifact? {
         try readHDF5Entry(objectPath(key), what: what) { file in
+            if try file.attribute("kind").stringValue == "samples" {
+                let set = try file.openDataset("images")
+                let dims = try set.shape
+                guard dims.count == 2, case .integers(let shape) = try file.attribute("shape"), shape.count == 2,
+                      Int(shape[0] * shape[1]) == dims[1] else { throw CacheError(message: "samples of an unknown shape") }
+                guard case .strings(let names) = try file.attribute("metric_names") else { throw CacheError(message: "no metric names") }
+                let nearest = try file.openDataset("nearest_train").read(as: Int64.self).map(Int.init)
+                let metrics = try file.openDataset("metrics").readDoubles()
+                let nearestImages = try file.openDataset("nearest_images").readDoubles()
+                guard nearest.count == dims[0], metrics.count == names.count, nearestImages.count == dims[0] * dims[1] else {
+                    throw CacheError(message: "samples of mismatched lengths")
+                }
+                return .samples(SampleArtifact(images: Matrix(rows: dims[0], columns: dims[1], storage: try set.readDoubles()),
+                                               shape: shape.map { Int($0) }, nearestTrain: nearest,
+                                               nearestImages: Matrix(rows: dims[0], columns: dims[1], storage: nearestImages),
+                                               metricNames: names, metrics: metrics))
+            }
             if try file.attribute("kind").stringValue == "references" {
                 var fixed: [(name: String, weights: [Double])] = []
                 let group = try file.openGroup("fixed")

@@ -37,6 +37,11 @@ extension Cache {
             for (name, weights) in batch.matchedReferences {
                 try matched.write(name, weights.flatMap { $0 }, shape: [k, d], storage: .contiguous)
             }
+            if let denoisers = batch.denoisers {
+                let group = try file.createGroup("denoisers")
+                try group.setAttribute("steps", Int64(batch.denoiserSteps))
+                for (row, values) in denoisers.enumerated() { try group.write(String(row), values, storage: .contiguous) }
+            }
         }
     }
 
@@ -81,7 +86,13 @@ extension Cache {
             guard (truth?.count ?? d) == d, fixed.allSatisfy({ $0.weights.count == d }) else {
                 throw CacheError(message: "a truth or reference of the wrong length")
             }
-            return TrainedBatch(
+            var denoisers: [[Double]]?, denoiserSteps = 0
+            if try file.contains("denoisers") {
+                let group = try file.openGroup("denoisers")
+                denoiserSteps = Int(try group.attribute("steps").doubleValue ?? 0)
+                denoisers = try (0..<k).map { try group.openDataset(String($0)).readDoubles() }
+            }
+            var batch = TrainedBatch(
                 stage: try file.attribute("stage").stringValue ?? "", dataKey: try file.attribute("data_key").stringValue ?? "",
                 pointKeys: points, metricNames: metricNames, featureNames: featureNames, recordedSteps: recorded,
                 weights: try rows(try file.openDataset("weights").readDoubles(), d, "weights"),
@@ -94,6 +105,9 @@ extension Cache {
                 converged: try file.contains("converged") ? try column(try file.openDataset("converged").readDoubles(), "converged") : nil,
                 seconds: try column(try file.openDataset("seconds").readDoubles(), "seconds"),
                 trajectories: trajectories, truth: truth, fixedReferences: fixed, matchedReferences: matched)
+            batch.denoisers = denoisers
+            batch.denoiserSteps = denoiserSteps
+            return batch
         }
     }
 }

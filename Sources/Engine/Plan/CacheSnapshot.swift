@@ -31,7 +31,7 @@ struct CacheSnapshot {
             for index in expansion.range {
                 if operation.gathers {
                     snapshot.outputs[index] = outputReason(plan.instance(index), plan: plan, cache: cache, states: snapshot.states)
-                } else if operation.output == .data {
+                } else if operation.output.isData {
                     if cache.hasMarker(plan.key(index)) { snapshot.markers.insert(plan.key(index)) }
                 } else if cache.hasObject(plan.key(index)) {
                     snapshot.objects.insert(plan.key(index))

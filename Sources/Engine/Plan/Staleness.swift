@@ -43,7 +43,7 @@ struct Staleness {
                     if case .some(.some(let reason)) = snapshot.outputs[index] { outputReasons[index] = reason } else { done[index] = true }
                 } else if operation.output == .fits {
                     done[index] = location[index].map { snapshot.batches.contains(batches[$0.batch].key) } ?? false
-                } else if operation.output == .data {
+                } else if operation.output.isData {
                     done[index] = !consumed.contains(expansion.stage.id) && snapshot.markers.contains(plan.key(index))
                 } else {
                     done[index] = snapshot.objects.contains(plan.key(index))
@@ -103,7 +103,7 @@ struct Staleness {
             } else {
                 let instance = plan.instance(index)
                 let before = snapshot.states[stageID]?.instances[instance.identity]
-                if consumed.contains(stageID), plan.plan.expansion(containing: index).stage.operation.output == .data,
+                if consumed.contains(stageID), plan.plan.expansion(containing: index).stage.operation.output.isData,
                    before == instance.parts {
                     reasons[index] = "read by a stage that runs (data is recomputed, never cached)"
                 } else {

@@ -1,8 +1,8 @@
 import Operations
 import Pipeline
 
-/// The units of work of a run and their dependencies: one per stale data or
-/// reference instance, one per stale batch, one per stale output. A unit
+/// The units of work of a run and their dependencies: one per stale data,
+/// reference or sample instance, one per stale batch, one per stale output. A unit
 /// depends on the units that produce what it reads.
 struct UnitGraph {
     enum Work {
@@ -21,20 +21,27 @@ struct UnitGraph {
 
     init(plan: Plan, batches: [WorkPlan.FitBatch], mustRun: Set<Int>) {
         var unitOf: [Int: Int] = [:]  // instance → unit
-        for expansion in plan.expansions {
-            let operation = expansion.stage.operation
-            guard !operation.gathers, operation.output != .fits else { continue }
-            for index in expansion.range where mustRun.contains(index) {
-                unitOf[index] = units.count
-                units.append(Unit(id: units.count, work: .instance(index),
-                                  dependencies: plan.instance(index).inputs.flatMap(\.instances).compactMap { unitOf[$0] }))
+        // Instances of stages that read fit points (sample) come after the batches.
+        func readsFits(_ expansion: StageExpansion) -> Bool {
+            expansion.stage.inputs.contains { slot in slot.stages.contains { plan.expansion(of: $0)?.stage.operation.output == .fits } }
+        }
+        func addInstances(_ expansions: [StageExpansion]) {
+            for expansion in expansions {
+                for index in expansion.range where mustRun.contains(index) {
+                    unitOf[index] = units.count
+                    units.append(Unit(id: units.count, work: .instance(index),
+                                      dependencies: Array(Set(plan.instance(index).inputs.flatMap(\.instances).compactMap { unitOf[$0] })).sorted()))
+                }
             }
         }
+        let instanceStages = plan.expansions.filter { !$0.stage.operation.gathers && $0.stage.operation.output != .fits }
+        addInstances(instanceStages.filter { !readsFits($0) })
         for batch in batches where batch.points.contains(where: mustRun.contains) {
             let id = units.count
             for point in batch.points { unitOf[point] = id }
             units.append(Unit(id: id, work: .batch(batch), dependencies: ([batch.data] + batch.compare).compactMap { unitOf[$0] }))
         }
+        addInstances(instanceStages.filter(readsFits))
         for expansion in plan.expansions where expansion.stage.operation.gathers {
             for index in expansion.range where mustRun.contains(index) {
                 let dependencies = Set(plan.instance(index).inputs.flatMap(\.instances).compactMap { unitOf[$0] })

@@ -16,8 +16,13 @@ struct PointGatherer: GatheredPoints {
 
     let plan: KeyedPlan
     let cache: Cache
-    /// The gathered instances, in output order.
+    /// The gathered instances, in output order: fit points, or sample instances.
     let points: [Int]
+    /// Per gathered instance, the fit point whose batch holds its training
+    /// result (itself for a fit point, its input for a sample instance).
+    let sources: [Int]
+    /// Output position → the cache key of its samples (gathered sample instances).
+    let sampleKeys: [Int: String]
     /// Where each point's result is (nil: it failed in this run, with --keep-going).
     let locations: [Location?]
     let failures: [Int: String]
@@ -44,6 +49,17 @@ struct PointGatherer: GatheredPoints {
         self.cache = cache
         self.failures = failures
         points = instance.inputs.flatMap(\.instances)
+        var sources: [Int] = [], sampleKeys: [Int: String] = [:]
+        for (output, point) in points.enumerated() {
+            if plan.plan.expansion(containing: point).stage.operation.output == .samples {
+                sources.append(plan.plan.instance(point).inputs("input")[0])
+                sampleKeys[output] = plan.key(point)
+            } else {
+                sources.append(point)
+            }
+        }
+        self.sources = sources
+        self.sampleKeys = sampleKeys
         var locations: [Location?] = []
         var keys: [String] = [], seen = Set<String>()
         for point in points {
@@ -92,7 +108,7 @@ struct PointGatherer: GatheredPoints {
             }
             let rows = rowsOfBatch[key] ?? []
             // The batch must hold the points the plan puts in it, row by row.
-            for (output, row) in rows where row >= record.count || record.pointKeys[row] != plan.key(points[output]) {
+            for (output, row) in rows where row >= record.count || record.pointKeys[row] != plan.key(sources[output]) {
                 throw cache.discard(path, what: "a fit batch", reason: "it does not hold the points its name says")
             }
             try body(record, rows)
@@ -224,7 +240,33 @@ extension PointGatherer {
             table.append(name, .numbers(metrics[index]))
             roles.append(.metric)
         }
+        // Gathered samples: their metrics after the denoiser's.
+        var sampleColumns: [(name: String, values: [Double])] = []
+        try forEachSampleSet { output, samples in
+            for (name, value) in zip(samples.metricNames, samples.metrics) {
+                if !sampleColumns.contains(where: { $0.name == name }) {
+                    sampleColumns.append((name, [Double](repeating: .nan, count: count)))
+                }
+                let column = sampleColumns.firstIndex { $0.name == name }!
+                sampleColumns[column].values[output] = value
+            }
+        }
+        for (name, values) in sampleColumns {
+            table.append(name, .numbers(values))
+            roles.append(.metric)
+        }
         return (table, roles)
+    }
+
+    /// Every gathered sample instance's samples, by output position, read from the cache one at a time.
+    func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws {
+        for (output, key) in sampleKeys.sorted(by: { $0.key < $1.key }) where locations[output] != nil {
+            let what = plan.instances[points[output]].identity
+            guard let artifact = try cache.loadArtifact(key: key, what: what), let samples = artifact.samples else {
+                throw cache.discard(cache.objectPath(key), what: what, reason: "missing")
+            }
+            try body(output, samples)
+        }
     }
 
     /// The gathered points as the Report module reads a results file: the

@@ -48,7 +48,7 @@ public struct MemoryEstimate: Sendable {
         var shapes: [Int: DataShape] = [:]
         var dataBytes = 0.0
         var largestData: (stage: String, shape: DataShape)?
-        for expansion in plan.expansions where expansion.stage.operation.output == .data {
+        for expansion in plan.expansions where expansion.stage.operation.output.isData {
             guard let operation = expansion.stage.operation as? any DataShaping else { continue }
             for index in expansion.range {
                 let instance = plan.instance(index)

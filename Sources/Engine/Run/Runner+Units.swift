@@ -7,6 +7,7 @@ import Pipeline
 import Synchronization
 import struct Datasets.RandomStream
 import struct Datasets.DataError
+import struct Datasets.DiffusionData
 import Operations
 
 /// The units of a run: each loads its inputs (from memory or the cache), runs
@@ -22,7 +23,7 @@ extension Runner {
             case .instance(let index):
                 kind = "instance"
                 stage = plan.instances[index].stage
-                try runInstance(index)
+                try runInstance(index, work: work)
             case .batch(let batch):
                 kind = "batch"
                 stage = batch.stage
@@ -102,12 +103,14 @@ extension Runner {
     /// missing since the plan was made counts as corrupt, so the next pass
     /// recomputes it. Data is never cached: the plan runs every data instance a
     /// running unit reads, before it.
-    func artifact(_ index: Int) throws -> Artifact {
+    func artifact(_ index: Int, work: WorkPlan? = nil) throws -> Artifact {
         if let artifact = state.withLock({ $0.artifacts[index] }) { return artifact }
         let instance = plan.instances[index]
-        guard plan.plan.expansion(containing: index).stage.operation.output != .data else {
+        let output = plan.plan.expansion(containing: index).stage.operation.output
+        guard !output.isData else {
             preconditionFailure("data instance \(instance.identity) is read before it ran")
         }
+        if output == .fits, let work { return try fitPoint(index, work: work) }
         guard let loaded = try cache.loadArtifact(key: instance.key, what: instance.identity) else {
             throw cache.discard(cache.objectPath(instance.key), what: instance.identity, reason: "missing")
         }
@@ -115,13 +118,40 @@ extension Runner {
         return loaded
     }
 
-    func runInstance(_ index: Int) throws {
+    /// A fit point as a stage below it reads it: its denoiser, from the batch
+    /// the plan puts it in (the batch last read stays in memory for the next point).
+    func fitPoint(_ index: Int, work: WorkPlan) throws -> Artifact {
+        let instance = plan.instances[index]
+        guard let (batchIndex, row) = work.location[index] else { preconditionFailure("fit point \(instance.identity) has no batch") }
+        let key = work.batches[batchIndex].key, path = cache.batchPath(key)
+        let record: TrainedBatch
+        if let (held, loaded) = state.withLock({ $0.lastBatch }), held == key {
+            record = loaded
+        } else {
+            guard let loaded = try cache.loadBatch(from: path) else { throw cache.discard(path, what: "a fit batch", reason: "missing") }
+            state.withLock { $0.lastBatch = (key, loaded) }
+            record = loaded
+        }
+        guard row < record.count, record.pointKeys[row] == instance.key else {
+            throw cache.discard(path, what: "a fit batch", reason: "it does not hold the points its name says")
+        }
+        guard let denoisers = record.denoisers else {
+            throw StageFailure(identity: instance.identity, kind: .input,
+                               message: "sample reads denoisers; \(instance.stage) trained regression models (its input is not a diffuse stage)")
+        }
+        let parameters = try FitParameters(instance.parameters)
+        return .fitPoint(FitPointArtifact(spec: parameters.denoiserSpec, denoiser: denoisers[row],
+                                          featureStream: denoiserFeatureStream(for: instance.instance, seed: plan.spec.seed, width: parameters.width),
+                                          status: record.status[row]))
+    }
+
+    func runInstance(_ index: Int, work: WorkPlan) throws {
         let instance = plan.instances[index]
         guard let operation = plan.plan.expansion(containing: index).stage.operation as? any InstanceOperation else {
             preconditionFailure("\(instance.stage) is not an instance op")
         }
         var inputs: [String: [Artifact]] = [:]
-        for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map(artifact) }
+        for slot in instance.inputs { inputs[slot.slot] = try slot.instances.map { try self.artifact($0, work: work) } }
         let artifact = try operation.run(instance.instance, inputs: inputs, context: context)
         if case .data = artifact {
             // Recomputed whenever a reader runs, never cached; a marker for one no stage reads.
@@ -140,6 +170,7 @@ extension Runner {
         let points = batch.points
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
+        if let diffusion = data.diffusion { return try runDenoiserBatch(batch, diffusion: diffusion) }
         let references = try batch.compare.compactMap { try artifact($0).references }
         let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
         var fixed: [(name: String, weights: [Double])] = []
@@ -196,6 +227,55 @@ extension Runner {
         }
     }
 
+    /// A fit of diffusion pairs: every point's denoiser (`DenoiserBatch`).
+    func runDenoiserBatch(_ batch: WorkPlan.FitBatch, diffusion: DiffusionData) throws {
+        let points = batch.points
+        let instances = points.map { plan.instances[$0] }
+        let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
+        let output: DenoiserOutput
+        do {
+            let parameters = try instances.map { try FitParameters($0.parameters) }
+            let run = DenoiserBatch(data: diffusion, points: parameters.map(\.denoiserSpec),
+                                    initStreams: instances.map { context.stream(for: $0.instance) },
+                                    featureStreams: zip(instances, parameters).map {
+                                        denoiserFeatureStream(for: $0.instance, seed: plan.spec.seed, width: $1.width)
+                                    })
+            let flag = cancelled
+            output = try run.run(cancelled: { flag.isSet })
+        } catch {
+            throw StageFailure(identity: identity, kind: .computation, underlying: error as any Error & Sendable)
+        }
+        if output.cancelled { throw CancellationError() }
+        let steps = output.recordedSteps, position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        let trajectories = output.metricNames.indices.map { metric in
+            output.results.map { result in
+                var row = [Double](repeating: .nan, count: steps.count)
+                for (step, values) in result.trajectory { row[position[step]!] = values[metric] }
+                return row
+            }
+        }
+        let results = output.results
+        var record = TrainedBatch(
+            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
+            metricNames: output.metricNames, featureNames: [], recordedSteps: steps,
+            weights: results.map { _ in [] }, metrics: results.map(\.metrics),
+            status: results.map(\.status.rawValue), stop: results.map(\.stop.rawValue),
+            steps: results.map { Double($0.steps) }, learningRates: results.map(\.learningRate),
+            times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) }, converged: results.map(\.converged),
+            seconds: results.map(\.seconds), trajectories: trajectories, truth: nil, fixedReferences: [], matchedReferences: [])
+        record.denoisers = results.map { $0.weights?.flattened ?? [] }
+        record.denoiserSteps = diffusion.schedule.steps
+        try cache.save(record, to: cache.batchPath(batch.key))
+        state.withLock { state in
+            state.succeededInstances += points
+            state.pointsDone += points.count
+            state.report.pointsTrained += points.count
+            state.report.batches += 1
+            for result in results where result.status == .diverged { state.report.diverged += 1 }
+        }
+        emitProgress()
+    }
+
     func runGather(_ index: Int, work: WorkPlan) throws {
         let instance = plan.instances[index]
         guard let operation = plan.plan.expansion(containing: index).stage.operation as? any GatherOperation else {
@@ -205,8 +285,17 @@ extension Runner {
         var missing: [Int: String] = [:]
         var locations: [Int: (batch: String, row: Int)] = [:]
         for point in Set(instance.inputs.flatMap(\.instances)) {
-            guard let (batch, row) = work.location[point] else { continue }
-            if let message = failed[point] {
+            // A sample instance's training result is its fit point's.
+            var source = point
+            if plan.plan.expansion(containing: point).stage.operation.output == .samples {
+                source = plan.plan.instance(point).inputs("input")[0]
+                if !cache.hasObject(plan.instances[point].key) {
+                    missing[point] = failed[source] ?? "its samples were not made in this run"
+                    continue
+                }
+            }
+            guard let (batch, row) = work.location[source] else { continue }
+            if let message = failed[source] {
                 missing[point] = message
             } else {
                 locations[point] = (work.batches[batch].key, row)

@@ -36,6 +36,8 @@ public final class Runner: Sendable {
         /// Per data or reference instance: the units of this pass still to read
         /// it. Its artifact is dropped from memory when none is left.
         var readers: [Int: Int] = [:]
+        /// The fit batch a sample instance read last, for the next point of the same batch.
+        var lastBatch: (key: String, record: TrainedBatch)?
         var failures: [StageFailure] = []
         var failedPoints: [Int: String] = [:]
         /// Units of this pass that failed on a corrupt cache entry.

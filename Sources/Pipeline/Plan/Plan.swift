@@ -78,6 +78,11 @@ public struct Plan: Sendable {
                         }
                         inputs.append((secondary.slot, chosen))
                     }
+                    // The data a fit point trained on: its own row's upstream.
+                    if operation.readsFitData, upstream.stage.operation.output == .fits,
+                       let data = upstream.rows[(upstreamIndex - upstream.range.lowerBound) / upstream.pointsPerRow].upstream {
+                        inputs.append(("data", [data]))
+                    }
                     rows.append(StageExpansion.Row(upstream: upstreamIndex, inputs: inputs))
                 }
             } else {

@@ -12,8 +12,8 @@ extension OperationRegistry {
             text += "\n### `\(operation.name)`\n\n\(operation.summary)\n\n"
             if !operation.inputs.isEmpty {
                 for slot in operation.inputs {
-                    text += "- `\(slot.key)`: \(slot.multiple ? "one or more" : "one") \(slot.accepts.rawValue) stage"
-                        + "\(slot.multiple ? "s" : "") (\(producers(of: slot.accepts)))\(slot.required ? "" : ", optional"). \(slot.doc)\n"
+                    text += "- `\(slot.key)`: \(slot.multiple ? "one or more" : "one") \(slot.kinds.map(\.rawValue).joined(separator: " or ")) stage"
+                        + "\(slot.multiple ? "s" : "") (\(producers(of: slot.kinds)))\(slot.required ? "" : ", optional"). \(slot.doc)\n"
                 }
                 text += "\n"
             }

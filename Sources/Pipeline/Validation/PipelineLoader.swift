@@ -165,7 +165,7 @@ public struct PipelineLoader: Sendable {
         for slot in operation.inputs {
             guard let node = map[slot.key] else {
                 if slot.required {
-                    diagnostics.append(Diagnostic("stage '\(id)' (\(operation.name)) needs '\(slot.key):' naming \(article(slot.accepts)) stage (\(registry.producers(of: slot.accepts)))",
+                    diagnostics.append(Diagnostic("stage '\(id)' (\(operation.name)) needs '\(slot.key):' naming \(slot.kindsDescription) stage (\(registry.producers(of: slot.kinds)))",
                                                   at: key.location))
                     inputsValid = false
                 }
@@ -189,17 +189,17 @@ public struct PipelineLoader: Sendable {
             var named: [String] = []
             for reference in references {
                 guard ids.contains(reference.text) else {
-                    let fitting = ids.filter { $0 != id && operations[$0]?.output == slot.accepts }
+                    let fitting = ids.filter { $0 != id && operations[$0].map { slot.kinds.contains($0.output) } == true }
                     let hint = (Suggestion.closest(to: reference.text, among: fitting)
                         ?? Suggestion.closest(to: reference.text, among: ids.filter { $0 != id })).map { "did you mean '\($0)'?" }
-                    let kinds = hint == nil && !fitting.isEmpty ? " (\(article(slot.accepts)) stage\(fitting.count == 1 ? "" : "s") here: \(fitting.joined(separator: ", ")))" : ""
+                    let kinds = hint == nil && !fitting.isEmpty ? " (\(slot.kindsDescription) stage\(fitting.count == 1 ? "" : "s") here: \(fitting.joined(separator: ", ")))" : ""
                     diagnostics.append(Diagnostic("unknown stage '\(reference.text)' in '\(slot.key)' of \(what)\(kinds)",
                                                   at: reference.location, hint: hint))
                     inputsValid = false
                     continue
                 }
-                if let producer = operations[reference.text], producer.output != slot.accepts {
-                    diagnostics.append(Diagnostic("'\(slot.key)' of \(what) must name \(article(slot.accepts)) stage (\(registry.producers(of: slot.accepts))); '\(reference.text)' is a \(producer.name) stage",
+                if let producer = operations[reference.text], !slot.kinds.contains(producer.output) {
+                    diagnostics.append(Diagnostic("'\(slot.key)' of \(what) must name \(slot.kindsDescription) stage (\(registry.producers(of: slot.kinds))); '\(reference.text)' is a \(producer.name) stage",
                                                   at: reference.location))
                     inputsValid = false
                     continue
@@ -236,6 +236,31 @@ public struct PipelineLoader: Sendable {
                                           at: key.location))
             return nil
         }
+        // Problems that depend on the inputs' kinds, at the written values and at each swept value.
+        var kinds: [String: ArtifactKind] = [:]
+        for (slot, named) in inputs { if let first = named.first, let producer = operations[first] { kinds[slot] = producer.output } }
+        var variants = [first]
+        for axis in sweep.axes {
+            let rows: [[(String, Value)]]
+            switch axis {
+            case .values(let key, let values): rows = values.map { [(key, $0)] }
+            case .zip(let keys, let table): rows = table.map { Array(zip(keys, $0)) }
+            case .repeat, .folds: rows = []
+            }
+            for row in rows {
+                var varied = first
+                for (key, value) in row { varied[path: key] = value }
+                variants.append(varied)
+            }
+        }
+        var reported = Set<String>()
+        for variant in variants {
+            for (problemKey, message) in operation.inputProblems(variant, inputs: kinds) where reported.insert(problemKey + message).inserted {
+                let location = map.keyNode(problemKey.split(separator: ".").first.map(String.init) ?? problemKey)?.location ?? key.location
+                diagnostics.append(Diagnostic("\(message) (in \(what))", at: location))
+            }
+        }
+        if !reported.isEmpty { return nil }
         if let problem = SweepPointCheck.firstProblem(schema: operation.schema, parameters: parameters, sweep: sweep) {
             let sweepMap: SpecNode.Map? = { if case .map(let map)? = map["sweep"] { return map } else { return nil } }()
             let location = sweepMap?.keyNode(problem.axisKey)?.location ?? map.keyNode("sweep")?.location ?? key.location
@@ -244,14 +269,5 @@ public struct PipelineLoader: Sendable {
         }
         return StageSpec(id: id, operation: operation, parameters: parameters, inputs: inputs, sweep: sweep,
                          location: key.location)
-    }
-
-    private func article(_ kind: ArtifactKind) -> String {
-        switch kind {
-        case .data: return "a data"
-        case .references: return "a reference"
-        case .fits: return "a fit"
-        case .file: return "an output"
-        }
     }
 }

@@ -1,0 +1,100 @@
+import Datasets
+import Pipeline
+
+/// `diffuse`: the denoising training set of a diffusion model. Runs the
+/// forward process x_t = x_{t−1} + ε_t, ε_t ~ N(0, σ_t² I), on every training
+/// (and held-out) image, `copies` chains each, and hands downstream the pairs
+/// (x_t, ε_t) of every step t, which a fit's denoiser learns to invert.
+struct DiffuseOp: InstanceOperation {
+    let name = "diffuse"
+    let summary = "Runs the forward process x_t = x_{t−1} + ε_t on images (split before, so held-out images stay apart) and makes the denoising pairs (x_t, ε_t) of every step."
+    let output = ArtifactKind.diffusion
+    let inputs = [InputSlot("input", accepts: .data, doc: "Images (load's image stack; split first for held-out images).")]
+    let usesRandomness = true
+
+    /// The stage's parameters, typed.
+    struct Parameters {
+        var steps: Int?
+        var spacing: NoiseSchedule.Spacing
+        var sigmaMin: Double, sigmaMax: Double
+        var sigmas: [Double]?
+        var copies: Int
+        var images: Int?
+
+        init(_ values: ValueMap) throws(ParameterError) {
+            let p = ParameterReader(values)
+            steps = try p.optionalInteger("steps")
+            spacing = try p.choice("spacing", as: NoiseSchedule.Spacing.self)
+            sigmaMin = try p.number("sigma_min")
+            sigmaMax = try p.number("sigma_max")
+            if let list = values["sigmas"]?.list {
+                var numbers: [Double] = []
+                for item in list {
+                    guard let x = item.number else { throw ParameterError(key: "sigmas", message: "holds \(item.canonical), not a number") }
+                    numbers.append(x)
+                }
+                sigmas = numbers
+            }
+            copies = try p.integer("copies")
+            images = try p.optionalInteger("images")
+        }
+
+        var schedule: NoiseSchedule {
+            sigmas.map { NoiseSchedule(sigmas: $0) } ?? NoiseSchedule(steps: steps ?? 10, first: sigmaMin, last: sigmaMax, spacing: spacing)
+        }
+    }
+
+    let schema = Schema([
+        KeySpec("steps", .integer(min: 1, max: 10_000), doc: "T, the number of noising steps (default 10)."),
+        KeySpec("spacing", .choice(of: NoiseSchedule.Spacing.self), .defaulted(.string(NoiseSchedule.Spacing.geometric.rawValue)),
+                doc: "How σ_t runs from sigma_min (t = 1) to sigma_max (t = T): linear or geometric."),
+        KeySpec("sigma_min", .number(.positive), .defaulted(.number(0.1)), doc: "σ_1, in the images' units."),
+        KeySpec("sigma_max", .number(.positive), .defaulted(.number(20)),
+                doc: "σ_T; the reverse process starts from x_T ~ N(0, (Σσ_t²) I), so Σσ_t² should dwarf the images' spread."),
+        KeySpec("sigmas", .list(.number(.positive), minCount: 1), sweepable: false,
+                doc: "σ_1…σ_T given outright (instead of steps, spacing, sigma_min and sigma_max)."),
+        KeySpec("copies", .integer(min: 1), .defaulted(.number(10)), doc: "K: noisy chains per image, so K pairs per image and step."),
+        KeySpec("images", .integer(min: 1), doc: "Use the first this many training images (default: all); sweep it for a data-size study."),
+    ], aliases: ["T": "steps", "schedule": "spacing", "k": "copies", "noise_copies": "copies", "n_images": "images"], rules: [
+        Schema.Rule(reads: ["sigmas", "steps"]) { values in
+            guard values["sigmas"] != nil, values["steps"] != nil else { return [] }
+            return [("sigmas", "give sigmas: or steps: (with sigma_min, sigma_max), not both")]
+        },
+    ])
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
+
+    func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        guard let data = inputs["input"]?.first?.data else { preconditionFailure("diffuse without data") }
+        let fail = { (message: String) in StageFailure(identity: instance.identity, kind: .input, message: message) }
+        let p = try Parameters(instance.parameters)
+        guard let shape = data.train.imageShape else {
+            throw fail("diffuse needs images: load an N × h × w image stack, or give load image_shape: [h, w] for rows of h·w pixels")
+        }
+        func images(_ set: Dataset) -> ImageSet {
+            ImageSet(images: set.x, shape: shape, labels: set.hasLabels ? set.y.map { Int($0) } : nil)
+        }
+        var train = images(data.train)
+        if let count = p.images {
+            guard count <= train.count else {
+                throw fail("images: \(count) asks for more training images than the input holds (\(train.count))")
+            }
+            train = train.prefix(count)
+        }
+        let test = data.test.map(images)
+        let diffusion = DiffusionData(train: train, test: test, schedule: p.schedule, copies: p.copies,
+                                      stream: context.stream(for: instance))
+        var artifact = DataArtifact(train: data.train.selectingRows(0..<train.count), test: data.test, diffusion: diffusion)
+        artifact.train.imageShape = shape
+        return .data(artifact)
+    }
+}
+
+extension DiffuseOp: DataShaping {
+    /// The pairs: images × copies rows per step, T steps.
+    func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
+        guard let input, let p = try? Parameters(instance.parameters) else { return nil }
+        let images = min(p.images ?? input.trainRows, input.trainRows), steps = p.schedule.steps
+        return DataShape(trainRows: 2 * images * p.copies * steps, testRows: 2 * input.testRows * p.copies * steps, features: input.features)
+    }
+}
