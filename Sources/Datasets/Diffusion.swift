@@ -74,52 +74,131 @@ public struct ImageSet: Sendable, Equatable {
     }
 }
 
-/// The denoising pairs of one step t: noisy images x_t (n × d) and the noise
-/// ε_t (n × d) a denoiser is trained to predict from them, n = images × copies.
+/// The denoising pairs of one step t: noisy points x_t (n × m) and the noise
+/// ε_t (n × m) a denoiser is trained to predict from them, n = images × copies;
+/// with conditioning, each pair's class as a one-hot row (zeros: no class).
 public struct DenoisingPairs: Sendable, Equatable {
     public var noisy: Matrix
     public var noise: Matrix
     /// The row of the clean image each pair came from.
     public var image: [Int]
+    /// n × L one-hot classes (a zero row where the label was dropped), or nil.
+    public var condition: Matrix?
+}
+
+/// The top-k principal components of a set of rows (centred on their mean):
+/// the latent space of latent diffusion, and the space of the Fréchet distance.
+public struct PrincipalComponents: Sendable, Equatable {
+    public let mean: [Double]
+    /// d × k, the leading eigenvectors of the covariance as columns, largest first.
+    public let basis: Matrix
+
+    public init(_ rows: Matrix, components: Int) throws {
+        let n = rows.rows, d = rows.columns, k = min(components, d)
+        var means = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { means[j] += rows[i, j] } }
+        means = means.map { $0 / Double(n) }
+        var centered = rows
+        for i in 0..<n { for j in 0..<d { centered.storage[i * d + j] -= means[j] } }
+        let covariance = BLAS.product(centered, .transpose, centered, .none)
+        let (_, vectors) = try LAPACK.symmetricEigen(covariance)
+        var basis = Matrix(rows: d, columns: k)
+        for j in 0..<d { for c in 0..<k { basis.storage[j * k + c] = vectors[j, d - 1 - c] } }
+        mean = means
+        self.basis = basis
+    }
+
+    public var components: Int { basis.columns }
+
+    /// The rows' coordinates in the components (n × k).
+    public func project(_ rows: Matrix) -> Matrix {
+        var centered = rows
+        let d = rows.columns
+        for i in 0..<rows.rows { for j in 0..<d { centered.storage[i * d + j] -= mean[j] } }
+        return BLAS.product(centered, basis)
+    }
+
+    /// Points of the component space back in the original one: μ + B·z per row.
+    public func reconstruct(_ codes: Matrix) -> Matrix {
+        var rows = BLAS.product(codes, .none, basis, .transpose)
+        let d = rows.columns
+        for i in 0..<rows.rows { for j in 0..<d { rows.storage[i * d + j] += mean[j] } }
+        return rows
+    }
 }
 
 /// What `diffuse` hands downstream: the clean training and held-out images,
-/// the schedule, and the denoising pairs of every step for both.
+/// the space the diffusion runs in (pixels, or a PCA latent space of the
+/// training images), the schedule, and the denoising pairs of every step.
 public struct DiffusionData: Sendable, Equatable {
     public var schedule: NoiseSchedule
     public var copies: Int
+    /// The training images the denoisers learn from, and the held-out ones, in pixels.
     public var train: ImageSet
     public var test: ImageSet?
+    /// Every training image of the split (the class-agreement classifier learns from them).
+    public var classifierImages: ImageSet
+    /// The latent space (nil: the diffusion runs on pixels).
+    public var latent: PrincipalComponents?
+    /// The training images in the diffusion's space (N × m): latent codes or pixels.
+    public var trainPoints: Matrix
+    /// L, the number of classes, when the denoisers are conditioned on the label.
+    public var classes: Int?
     /// Per step t = 1…T (index t − 1).
     public var trainPairs: [DenoisingPairs]
     public var testPairs: [DenoisingPairs]?
 
-    /// Runs the forward process on every image: `copies` independent chains
-    /// x_t = x_{t−1} + ε_t per image, each giving one pair (x_t, ε_t) at every
-    /// step. Chain k of image i draws from substream k of
+    /// Runs the forward process on every image (or its latent code): `copies`
+    /// independent chains x_t = x_{t−1} + ε_t per image, each giving one pair
+    /// (x_t, ε_t) at every step. Chain k of image i draws from substream k of
     /// `stream.derived("train/i")` (or "test/i"), so an image's noise does not
-    /// depend on how many images come before or after it.
-    public init(train: ImageSet, test: ImageSet?, schedule: NoiseSchedule, copies: Int, stream: RandomStream) {
+    /// depend on how many images come before or after it. With `conditioned`,
+    /// each training pair keeps its image's class except with probability
+    /// `labelDropout` (then no class: the unconditional denoiser guidance needs),
+    /// drawn from `stream.derived("dropout/i")`.
+    public init(train: ImageSet, test: ImageSet?, classifierImages: ImageSet? = nil, schedule: NoiseSchedule, copies: Int,
+                latent: Int? = nil, conditioned: Bool = false, labelDropout: Double = 0, stream: RandomStream) throws {
         precondition(copies >= 1, "at least one copy")
+        precondition(!conditioned || train.labels != nil, "conditioning needs labels")
         self.schedule = schedule
         self.copies = copies
         self.train = train
         self.test = test
-        trainPairs = DiffusionData.pairs(train, schedule: schedule, copies: copies, stream: stream.derived("train"))
-        testPairs = test.map { DiffusionData.pairs($0, schedule: schedule, copies: copies, stream: stream.derived("test")) }
+        self.classifierImages = classifierImages ?? train
+        let map = try latent.map { try PrincipalComponents(train.images, components: $0) }
+        self.latent = map
+        let encode = { (images: Matrix) in map?.project(images) ?? images }
+        trainPoints = encode(train.images)
+        let classes = conditioned ? (self.classifierImages.labels ?? train.labels ?? []).max().map { $0 + 1 } : nil
+        self.classes = classes
+        trainPairs = DiffusionData.pairs(trainPoints, labels: classes.map { _ in train.labels! }, classes: classes ?? 0,
+                                         dropout: labelDropout, schedule: schedule, copies: copies, stream: stream, part: "train")
+        testPairs = test.map { test in
+            DiffusionData.pairs(encode(test.images), labels: classes == nil ? nil : test.labels, classes: classes ?? 0, dropout: 0,
+                                schedule: schedule, copies: copies, stream: stream, part: "test")
+        }
     }
 
-    static func pairs(_ set: ImageSet, schedule: NoiseSchedule, copies: Int, stream: RandomStream) -> [DenoisingPairs] {
-        let d = set.pixels, n = set.count * copies, steps = schedule.steps
+    /// m, the dimension the diffusion runs in.
+    public var dimension: Int { trainPoints.columns }
+
+    /// Diffusion-space points back in pixels.
+    public func decode(_ points: Matrix) -> Matrix { latent?.reconstruct(points) ?? points }
+
+    static func pairs(_ points: Matrix, labels: [Int]?, classes: Int, dropout: Double, schedule: NoiseSchedule, copies: Int,
+                      stream: RandomStream, part: String) -> [DenoisingPairs] {
+        let d = points.columns, n = points.rows * copies, steps = schedule.steps
         var noisy = [[Double]](repeating: [Double](repeating: 0, count: n * d), count: steps)
         var noise = noisy
+        var condition: [[Double]]? = labels.map { _ in [[Double]](repeating: [Double](repeating: 0, count: n * classes), count: steps) }
         var state = [Double](repeating: 0, count: d)
-        for i in 0..<set.count {
-            let image = stream.derived("\(i)")
+        for i in 0..<points.rows {
+            let image = stream.derived("\(part)/\(i)")
+            var dropping = stream.derived("dropout/\(part)/\(i)")
             for k in 0..<copies {
                 var draws = image.substream(k)
                 let row = i * copies + k
-                for j in 0..<d { state[j] = set.images[i, j] }
+                for j in 0..<d { state[j] = points[i, j] }
                 for t in 0..<steps {
                     let sigma = schedule.sigmas[t]
                     for j in 0..<d {
@@ -128,13 +207,17 @@ public struct DiffusionData: Sendable, Equatable {
                         noise[t][row * d + j] = epsilon
                         noisy[t][row * d + j] = state[j]
                     }
+                    if let labels, dropout == 0 || dropping.nextUniform() >= dropout {
+                        condition![t][row * classes + labels[i]] = 1
+                    }
                 }
             }
         }
         let image = (0..<n).map { $0 / copies }
         return (0..<steps).map { t in
             DenoisingPairs(noisy: Matrix(rows: n, columns: d, storage: noisy[t]),
-                           noise: Matrix(rows: n, columns: d, storage: noise[t]), image: image)
+                           noise: Matrix(rows: n, columns: d, storage: noise[t]), image: image,
+                           condition: condition.map { Matrix(rows: n, columns: classes, storage: $0[t]) })
         }
     }
 }

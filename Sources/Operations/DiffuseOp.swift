@@ -20,6 +20,9 @@ struct DiffuseOp: InstanceOperation {
         var sigmas: [Double]?
         var copies: Int
         var images: Int?
+        var latent: Int?
+        var conditioned: Bool
+        var labelDropout: Double
 
         init(_ values: ValueMap) throws(ParameterError) {
             let p = ParameterReader(values)
@@ -37,11 +40,19 @@ struct DiffuseOp: InstanceOperation {
             }
             copies = try p.integer("copies")
             images = try p.optionalInteger("images")
+            latent = try p.optionalInteger("latent.pca")
+            conditioned = try p.choice("condition", as: Condition.self) == .label
+            labelDropout = try p.number("label_dropout")
         }
 
         var schedule: NoiseSchedule {
             sigmas.map { NoiseSchedule(sigmas: $0) } ?? NoiseSchedule(steps: steps ?? 10, first: sigmaMin, last: sigmaMax, spacing: spacing)
         }
+    }
+
+    /// What a denoiser is told besides x_t.
+    enum Condition: String, CaseIterable {
+        case none, label
     }
 
     let schema = Schema([
@@ -55,6 +66,13 @@ struct DiffuseOp: InstanceOperation {
                 doc: "σ_1…σ_T given outright (instead of steps, spacing, sigma_min and sigma_max)."),
         KeySpec("copies", .integer(min: 1), .defaulted(.number(10)), doc: "K: noisy chains per image, so K pairs per image and step."),
         KeySpec("images", .integer(min: 1), doc: "Use the first this many training images (default: all); sweep it for a data-size study."),
+        KeySpec("latent", .record(Schema([
+            KeySpec("pca", .integer(min: 1), doc: "k: diffuse the images' coordinates in the top-k principal components of the training images; samples are decoded back to pixels."),
+        ])), doc: "Latent diffusion (\"stable diffusion\"): the space the forward process runs in (default: pixels)."),
+        KeySpec("condition", .choice(of: Condition.self), .defaulted(.string(Condition.none.rawValue)),
+                doc: "label: the denoisers also see the image's class (one-hot), the analogue of text conditioning; sample's guidance then steers it."),
+        KeySpec("label_dropout", .number(NumberBounds(min: 0, max: 1, maxInclusive: false)), .defaulted(.number(0.1)),
+                doc: "With condition: label, the probability that a training pair is shown without its class (so the one denoiser is also the unconditional one guidance needs)."),
     ], aliases: ["T": "steps", "schedule": "spacing", "k": "copies", "noise_copies": "copies", "n_images": "images"], rules: [
         Schema.Rule(reads: ["sigmas", "steps"]) { values in
             guard values["sigmas"] != nil, values["steps"] != nil else { return [] }
@@ -82,8 +100,18 @@ struct DiffuseOp: InstanceOperation {
             train = train.prefix(count)
         }
         let test = data.test.map(images)
-        let diffusion = DiffusionData(train: train, test: test, schedule: p.schedule, copies: p.copies,
-                                      stream: context.stream(for: instance))
+        if p.conditioned {
+            guard train.labels != nil else {
+                throw fail("condition: label needs class labels, and the input images have none (load's y: a dataset of integer labels ≥ 0)")
+            }
+            guard test == nil || test!.labels != nil else { throw fail("condition: label needs labels on the held-out images too") }
+        }
+        if let k = p.latent, k > train.pixels {
+            throw fail("latent.pca: \(k) components of \(train.pixels)-pixel images; at most \(train.pixels)")
+        }
+        let diffusion = try DiffusionData(train: train, test: test, classifierImages: images(data.train), schedule: p.schedule,
+                                          copies: p.copies, latent: p.latent, conditioned: p.conditioned,
+                                          labelDropout: p.labelDropout, stream: context.stream(for: instance))
         var artifact = DataArtifact(train: data.train.selectingRows(0..<train.count), test: data.test, diffusion: diffusion)
         artifact.train.imageShape = shape
         return .data(artifact)

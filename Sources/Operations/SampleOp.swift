@@ -17,12 +17,14 @@ struct SampleOp: InstanceOperation {
         var count: Int
         var mode: SamplingMode
         var components: Int
+        var guidance: Double
 
         init(_ values: ValueMap) throws(ParameterError) {
             let p = ParameterReader(values)
             count = try p.integer("count")
             mode = try p.choice("mode", as: SamplingMode.self)
             components = try p.integer("components")
+            guidance = try p.number("guidance")
         }
     }
 
@@ -32,6 +34,8 @@ struct SampleOp: InstanceOperation {
                 doc: "deterministic: x_{t−1} = x_t − f(x_t, t), as in the notes; stochastic: plus √(σ_t²·S_{t−1}/S_t)·z, fresh noise per step (ancestral sampling)."),
         KeySpec("components", .integer(min: 1), .defaulted(.number(10)),
                 doc: "k: the Fréchet distance compares samples and held-out images in the top-k principal components of the training images."),
+        KeySpec("guidance", .number(.nonNegative), .defaulted(.number(0)),
+                doc: "w, for denoisers conditioned on the label (diffuse's condition: label): sample j asks for class j mod L and steps with (1 + w)·f(x, t, c) − w·f(x, t, ∅); 0 is the plain conditional denoiser."),
     ], aliases: ["samples": "count", "n": "count", "S": "count", "sampler": "mode"])
 
     func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
@@ -40,39 +44,60 @@ struct SampleOp: InstanceOperation {
         guard let point = inputs["input"]?.first?.fitPoint, let data = inputs["data"]?.first?.data else {
             preconditionFailure("sample without its fit point and data")
         }
+        let fail = { (message: String) in StageFailure(identity: instance.identity, kind: .input, message: message) }
         guard let diffusion = data.diffusion else {
-            throw StageFailure(identity: instance.identity, kind: .input,
-                               message: "sample needs a fit of diffusion pairs (a fit whose input is a diffuse stage)")
+            throw fail("sample needs a fit of diffusion pairs (a fit whose input is a diffuse stage)")
         }
         let p = try Parameters(instance.parameters)
-        let denoiser = try SampleOp.denoiser(point, diffusion: diffusion)
+        if p.guidance != 0 && diffusion.classes == nil {
+            throw fail("guidance needs denoisers that see the class: give the diffuse stage condition: label")
+        }
+        let denoiser = try Denoiser(model: point.spec.model, data: diffusion, featureStream: point.featureStream, flattened: point.denoiser)
         let fitStage = context.spec.stages.first { $0.id == instance.stage }?.inputs.first?.stages.first ?? ""
         let stream = SampleOp.stream(for: instance, fitStage: fitStage, seed: context.spec.seed)
-        let samples = Sampler.sample(denoiser, count: p.count, mode: p.mode, stream: stream)
+        let asked = diffusion.classes.map { classes in (0..<p.count).map { $0 % classes } }
+        let points = Sampler.sample(denoiser, count: p.count, mode: p.mode, stream: stream, classes: asked, guidance: p.guidance)
+        let samples = diffusion.decode(points)
         let metrics = try SampleMetrics(samples: samples, train: diffusion.train.images, test: diffusion.test?.images,
                                         components: min(p.components, diffusion.train.pixels))
+        var names = SampleMetrics.names, values = metrics.values
+        if let asked {
+            // Class agreement, by a classifier of the real training images; its own held-out accuracy beside it.
+            let classifier = try RidgeClassifier(diffusion.classifierImages)
+            let predicted = classifier.predict(samples)
+            names += ["class_agreement", "classifier_test_accuracy"]
+            values.append(Double(zip(predicted, asked).filter { $0 == $1 }.count) / Double(p.count))
+            if let test = diffusion.test, let labels = test.labels {
+                values.append(Double(zip(classifier.predict(test.images), labels).filter { $0 == $1 }.count) / Double(test.count))
+            } else {
+                values.append(.nan)
+            }
+        }
+        // What the denoiser costs, deterministically: its trained parameters
+        // (the stored training points of the empirical-optimal one), and the
+        // multiply-adds behind each sample.
+        names += ["denoiser_parameters", "sample_flops"]
+        let parameters = denoiser.weights.map { $0.steps.reduce(0) { $0 + $1.weights.storage.count + $1.bias.count } }
+            ?? diffusion.trainPoints.storage.count
+        values += [Double(parameters), SampleOp.flops(denoiser, data: diffusion)]
         return .samples(SampleArtifact(images: samples, shape: diffusion.train.shape, nearestTrain: metrics.nearestTrainIndex,
                                        nearestImages: diffusion.train.images.selectingRows(metrics.nearestTrainIndex),
-                                       metricNames: SampleMetrics.names, metrics: metrics.values))
+                                       metricNames: names, metrics: values))
     }
 
-    /// The fit point's denoiser, its random features drawn again from their stream.
-    static func denoiser(_ point: FitPointArtifact, diffusion: DiffusionData) throws -> Denoiser {
-        let d = diffusion.train.pixels, steps = diffusion.schedule.steps
-        var random: RandomFeatures?
-        if case .randomFeatures(let width) = point.spec.model {
-            random = RandomFeatures(width: width, pixels: d, stream: point.featureStream)
+    /// Multiply-adds per sample: per step, the features (p·(m + L) for random
+    /// features) and the output layer (q·m), or the N·m distances and average
+    /// of the empirical-optimal denoiser; plus m·d to decode a latent sample.
+    static func flops(_ denoiser: Denoiser, data: DiffusionData) -> Double {
+        let m = Double(data.dimension), inputs = Double(denoiser.context.inputs)
+        let perStep: Double
+        switch denoiser.model {
+        case .randomFeatures(let width): perStep = Double(width) * inputs + Double(width) * m
+        case .linear, .wiener: perStep = inputs * m
+        case .empiricalOptimal: perStep = 2 * Double(data.trainPoints.rows) * m
         }
-        let q = random?.weights.rows ?? d
-        var weights: DenoiserWeights?
-        if point.spec.model != .empiricalOptimal {
-            guard point.denoiser.count == steps * (q * d + d + q) else {
-                throw StageFailure.Problem("the cached denoiser holds \(point.denoiser.count) values, not \(steps) steps of \(q) features")
-            }
-            weights = DenoiserWeights(flattened: point.denoiser, steps: steps, features: q, pixels: d)
-        }
-        return Denoiser(model: point.spec.model, context: DenoiserContext(diffusion), random: random, weights: weights,
-                        images: diffusion.train.images)
+        let decode = data.latent == nil ? 0 : m * Double(data.train.pixels)
+        return Double(data.schedule.steps) * perStep + decode
     }
 
     /// The stream of a sample instance: its stage and coordinates without

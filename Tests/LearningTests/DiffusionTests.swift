@@ -24,7 +24,7 @@ struct DiffusionTests {
 
     static func data(images: Int = 30, copies: Int = 4) throws -> DiffusionData {
         let (train, test) = try digits(images)
-        return DiffusionData(train: train, test: test, schedule: schedule, copies: copies, stream: RandomStream(seed: 7).derived("diffuse"))
+        return try DiffusionData(train: train, test: test, schedule: schedule, copies: copies, stream: RandomStream(seed: 7).derived("diffuse"))
     }
 
     /// The reference script's answers for `data`, λ, GD's rate and steps, and (for random features) A and c.
@@ -89,7 +89,7 @@ struct DiffusionTests {
         let data = try Self.data()
         for width in [nil, 40, 200] as [Int?] {
             let model: DenoiserModel = width.map { .randomFeatures(width: $0) } ?? .linear
-            let random = width.map { RandomFeatures(width: $0, pixels: 64, stream: RandomStream(seed: 3)) }
+            let random = width.map { RandomFeatures(width: $0, inputs: 64, stream: RandomStream(seed: 3)) }
             for lambda in [0.05, 0.0] {
                 let output = try Self.train(data, [DenoiserSpec(model: model, l2: lambda)])
                 let weights = try #require(output.results[0].weights)
@@ -123,7 +123,7 @@ struct DiffusionTests {
         let steps = 40, lambda = 0.01, alpha = 0.02
         for width in [nil, 60] as [Int?] {
             let model: DenoiserModel = width.map { .randomFeatures(width: $0) } ?? .linear
-            let random = width.map { RandomFeatures(width: $0, pixels: 64, stream: RandomStream(seed: 3)) }
+            let random = width.map { RandomFeatures(width: $0, inputs: 64, stream: RandomStream(seed: 3)) }
             let spec = DenoiserSpec(model: model, l2: lambda, initScale: alpha, exact: false, learningRate: .auto(scale: 0.9),
                                     stopping: Stopping(steps: steps), recordEvery: 10)
             let output = try Self.train(data, [spec])
@@ -183,8 +183,8 @@ struct DiffusionTests {
         let (answer, dir) = try Self.reference(data, lambda: 1, rate: 0.1, steps: 1, alpha: 0, features: nil)
         defer { try? answer.close(); _ = dir }
         let wiener = Denoiser(model: .wiener, context: context, random: nil,
-                              weights: try WienerFilter.weights(data.train.images, schedule: data.schedule), images: data.train.images)
-        let empirical = Denoiser(model: .empiricalOptimal, context: context, random: nil, weights: nil, images: data.train.images)
+                              weights: try WienerFilter.weights(data.train.images, schedule: data.schedule), points: data.train.images)
+        let empirical = Denoiser(model: .empiricalOptimal, context: context, random: nil, weights: nil, points: data.train.images)
         for t in 1...3 {
             let x = data.testPairs![t - 1].noisy
             #expect(relativeDistance(empirical.predict(x, t: t).storage, try answer.openDataset("\(t)/empirical").readDoubles()) < 1e-10)
@@ -200,8 +200,8 @@ struct SamplingTests {
     func empiricalSamplerMemorizes() throws {
         let (train, test) = try DiffusionTests.digits(25)
         let schedule = NoiseSchedule(steps: 20, first: 0.05, last: 15, spacing: .geometric)
-        let data = DiffusionData(train: train, test: test, schedule: schedule, copies: 1, stream: RandomStream(seed: 1))
-        let denoiser = Denoiser(model: .empiricalOptimal, context: DenoiserContext(data), random: nil, weights: nil, images: train.images)
+        let data = try DiffusionData(train: train, test: test, schedule: schedule, copies: 1, stream: RandomStream(seed: 1))
+        let denoiser = Denoiser(model: .empiricalOptimal, context: DenoiserContext(data), random: nil, weights: nil, points: train.images)
         for mode in SamplingMode.allCases {
             let samples = Sampler.sample(denoiser, count: 40, mode: mode, stream: RandomStream(seed: 5))
             let metrics = try SampleMetrics(samples: samples, train: train.images, test: test.images, components: 5)
@@ -238,6 +238,70 @@ struct SamplingTests {
             let expected = try #require(Python.double(answer[name]))
             // sqrtm's Schur method and the eigendecompositions agree to about 1e-10 relative.
             #expect(abs(value - expected) <= 1e-9 * max(abs(expected), 1), "\(name): \(value) vs \(expected)")
+        }
+    }
+}
+
+/// Latent diffusion and conditioning on the label.
+@Suite("latent diffusion and conditioning")
+struct ConditioningTests {
+    @Test("the class-agreement classifier predicts as scikit-learn's RidgeClassifier, and the latent space reconstructs as its PCA")
+    func classifierAndLatentAgree() throws {
+        let (train, test) = try DiffusionTests.digits(300, test: 100)
+        let classifier = try RidgeClassifier(train)
+        let latent = try PrincipalComponents(train.images, components: 12)
+        let dir = try TemporaryDirectory("classifier")
+        let path = dir.file("in.h5")
+        let file = try File.create(path)
+        try file.write("train", train.images.storage, shape: [300, 64])
+        try file.write("labels", train.labels!.map(Int64.init))
+        try file.write("test", test.images.storage, shape: [100, 64])
+        try file.setAttribute("lambda", classifier.lambda)
+        try file.setAttribute("components", Int64(12))
+        try file.close()
+        let answer = try Python.json("classifier_reference.py", [path])
+        let predicted = classifier.predict(test.images)
+        #expect(predicted == (answer["predictions"] as? [Int]))
+        // The classifier is good enough to judge samples: most held-out digits right.
+        let accuracy = Double(zip(predicted, test.labels!).filter { $0 == $1 }.count) / 100
+        #expect(accuracy > 0.85, "held-out accuracy \(accuracy)")
+        let reconstruction = latent.reconstruct(latent.project(test.images)).storage
+        #expect(relativeDistance(reconstruction, try #require(Python.doubles(answer["reconstruction"]))) < 1e-10)
+    }
+
+    @Test("label dropout removes the class from about its fraction of the pairs, and held-out pairs keep theirs")
+    func labelDropout() throws {
+        let (train, test) = try DiffusionTests.digits(100)
+        let data = try DiffusionData(train: train, test: test, schedule: DiffusionTests.schedule, copies: 10, conditioned: true,
+                                     labelDropout: 0.2, stream: RandomStream(seed: 2))
+        #expect(data.classes == 10)
+        for pairs in data.trainPairs {
+            let condition = try #require(pairs.condition)
+            let dropped = (0..<condition.rows).filter { r in (0..<10).allSatisfy { condition[r, $0] == 0 } }.count
+            // 1,000 pairs: the dropped count's sd is √(1000·0.2·0.8) ≈ 12.6; ±50 is 4 sd.
+            #expect(abs(dropped - 200) < 50, "\(dropped) of 1000 dropped")
+            for r in 0..<condition.rows where !(0..<10).allSatisfy({ condition[r, $0] == 0 }) {
+                #expect(condition[r, train.labels![pairs.image[r]]] == 1)
+            }
+        }
+        let held = try #require(data.testPairs?[0].condition)
+        #expect((0..<held.rows).allSatisfy { r in (0..<10).contains { held[r, $0] == 1 } })
+    }
+
+    @Test("the empirical-optimal denoiser asked for a class returns training images of that class, in pixels and in a latent space")
+    func conditionalSamplerReturnsTheClass() throws {
+        let (train, test) = try DiffusionTests.digits(60)
+        let schedule = NoiseSchedule(steps: 20, first: 0.05, last: 15, spacing: .geometric)
+        for latent in [nil, 64] as [Int?] {
+            let data = try DiffusionData(train: train, test: test, schedule: schedule, copies: 1, latent: latent, conditioned: true,
+                                         stream: RandomStream(seed: 1))
+            let denoiser = try Denoiser(model: .empiricalOptimal, data: data, featureStream: RandomStream(seed: 0), flattened: [])
+            let asked = (0..<30).map { $0 % 10 }
+            let samples = data.decode(Sampler.sample(denoiser, count: 30, mode: .deterministic, stream: RandomStream(seed: 4),
+                                                     classes: asked, guidance: 0))
+            let metrics = try SampleMetrics(samples: samples, train: train.images, test: test.images, components: 5)
+            #expect(metrics.nearestTrain < 1e-3, "latent \(String(describing: latent)): \(metrics.nearestTrain)")
+            #expect(metrics.nearestTrainIndex.map { train.labels![$0] } == asked)
         }
     }
 }

@@ -30,9 +30,9 @@ struct OperationConformanceTests {
       figure: {op: plot, input: fit, path: out/f.svg, y: [train_mse], trajectory: true}
       images: {op: load, path: images.csv, target: label, image_shape: [2, 2]}
       held: {op: split, input: images, test: 2}
-      noisy: {op: diffuse, input: held, steps: 2, copies: 3}
+      noisy: {op: diffuse, input: held, steps: 2, copies: 3, condition: label, latent: {pca: 3}}
       denoiser: {op: fit, input: noisy, model: random_features, features: 5, optimizer: {method: exact}}
-      generated: {op: sample, input: denoiser, count: 4, components: 2}
+      generated: {op: sample, input: denoiser, count: 4, components: 2, guidance: 1}
     """
 
     func toyPipeline() throws -> (TemporaryDirectory, PipelineSpec) {
@@ -65,7 +65,7 @@ struct OperationConformanceTests {
                 tried += 1
             }
         }
-        let expected = ["fit": 6 + 2 + 2 + 4 + 2, "load": 3, "diffuse": 2, "sample": 2, "synthesize": 2 + 2 + 2, "reference": 5 + 2].reduce(into: [String: Int]()) { $0[$1.key] = $1.value }
+        let expected = ["fit": 6 + 2 + 2 + 4 + 2, "load": 3, "diffuse": 2 + 2, "sample": 2, "synthesize": 2 + 2 + 2, "reference": 5 + 2].reduce(into: [String: Int]()) { $0[$1.key] = $1.value }
         #expect(tried == expected[name] ?? 0, "\(name): \(tried) choice words")
     }
 
@@ -90,6 +90,7 @@ struct OperationConformanceTests {
         // The denoiser fit's one point, then the sample stage on it.
         let noisy = try #require(artifacts[plan.indices(of: "noisy").first!]?.data?.diffusion)
         #expect(noisy.train.count == 4 && noisy.test?.count == 2 && noisy.trainPairs.count == 2 && noisy.trainPairs[0].noisy.rows == 12)
+        #expect(noisy.dimension == 3 && noisy.classes == 2 && noisy.trainPairs[0].condition?.columns == 2)
         let denoiserPoint = plan.instance(plan.indices(of: "denoiser").first!)
         let denoiserParameters = try FitParameters(denoiserPoint.parameters)
         let features = denoiserFeatureStream(for: denoiserPoint.instance, seed: spec.seed, width: 5)
@@ -100,7 +101,8 @@ struct OperationConformanceTests {
                                      featureStream: features, status: "ok")
         let generated = try #require(try SampleOp().run(sampleInstance.instance, inputs: ["input": [.fitPoint(point)], "data": [.data(DataArtifact(train: Dataset(x: noisy.train.images, y: [0, 0, 0, 0]), diffusion: noisy))]],
                                                         context: context).samples)
-        #expect(generated.images.rows == 4 && generated.shape == [2, 2] && generated.metricNames == SampleMetrics.names)
+        #expect(generated.images.rows == 4 && generated.shape == [2, 2] && generated.images.columns == 4)
+        #expect(generated.metricNames == SampleMetrics.names + ["class_agreement", "classifier_test_accuracy", "denoiser_parameters", "sample_flops"])
 
         let data = try #require(artifacts[plan.indices(of: "data").first!]?.data)
         #expect(data.train.rows == 4 && data.train.features == 2)

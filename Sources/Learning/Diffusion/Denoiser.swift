@@ -60,7 +60,7 @@ public struct DenoiserSpec: Hashable, Sendable {
     }
 }
 
-/// The fixed random features of a random-features denoiser: a ~ N(0, I/d)
+/// The fixed random features of a random-features denoiser: a ~ N(0, I/(m + L))
 /// per feature, c ~ N(0, 1), drawn from the point's feature stream, applied to
 /// x standardized for step t by the training images' mean μ and mean pixel
 /// variance v: x̃ = (x − μ)/√(v + S_t), whose pixels have variance about 1 at every t.
@@ -69,45 +69,56 @@ public struct RandomFeatures: Sendable {
     public let weights: Matrix
     public let offsets: [Double]
 
-    public init(width: Int, pixels: Int, stream: RandomStream) {
+    public init(width: Int, inputs: Int, stream: RandomStream) {
         var draws = stream
-        let scale = 1 / Double(pixels).squareRoot()
-        weights = Matrix(rows: width, columns: pixels, storage: (0..<(width * pixels)).map { _ in scale * draws.nextGaussian() })
+        let scale = 1 / Double(inputs).squareRoot()
+        weights = Matrix(rows: width, columns: inputs, storage: (0..<(width * inputs)).map { _ in scale * draws.nextGaussian() })
         offsets = (0..<width).map { _ in draws.nextGaussian() }
     }
 }
 
-/// What every denoiser of a data set shares: the images' mean and pixel
-/// variance, and the schedule.
+/// What every denoiser of a data set shares: the training points' mean and
+/// variance per coordinate (in the diffusion's space), the number of classes
+/// of a conditioned denoiser, and the schedule.
 public struct DenoiserContext: Sendable {
     public let schedule: NoiseSchedule
     public let mean: [Double]
-    /// The mean over pixels of the training images' variance.
+    /// The mean over coordinates of the training points' variance.
     public let pixelVariance: Double
+    /// L, when the denoisers see the class (one-hot, after x); 0 otherwise.
+    public let classes: Int
 
     public init(_ data: DiffusionData) {
         schedule = data.schedule
-        let images = data.train.images, n = images.rows, d = images.columns
+        classes = data.classes ?? 0
+        let points = data.trainPoints, n = points.rows, d = points.columns
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += images[i, j] } }
+        for i in 0..<n { for j in 0..<d { mean[j] += points[i, j] } }
         for j in 0..<d { mean[j] /= Double(n) }
         var variance = 0.0
-        for i in 0..<n { for j in 0..<d { let e = images[i, j] - mean[j]; variance += e * e } }
+        for i in 0..<n { for j in 0..<d { let e = points[i, j] - mean[j]; variance += e * e } }
         self.mean = mean
         pixelVariance = variance / Double(n * d)
     }
 
-    /// The features of step t (1-based) of `x` (n × d): x itself for the
-    /// linear denoiser, ReLU(x̃Aᵀ + 1cᵀ) for random features.
-    public func features(_ x: Matrix, t: Int, random: RandomFeatures?) -> Matrix {
-        guard let random else { return x }
-        let n = x.rows, d = x.columns, p = random.weights.rows
-        let scale = 1 / (pixelVariance + schedule.cumulativeVariance[t]).squareRoot()
-        var standardized = x
-        for i in 0..<n { for j in 0..<d { standardized.storage[i * d + j] = (x.storage[i * d + j] - mean[j]) * scale } }
+    /// The inputs of a denoiser's step t: x (n × m), then the class one-hot (n × L) when conditioned.
+    public var inputs: Int { mean.count + classes }
+
+    /// The features of step t (1-based) of `x` (n × m) with its classes: [x, c]
+    /// for the linear denoiser, ReLU([x̃, c]Aᵀ + 1cᵀ) for random features.
+    public func features(_ x: Matrix, condition: Matrix?, t: Int, random: RandomFeatures?) -> Matrix {
+        let n = x.rows, d = x.columns, width = inputs
+        let scale = random == nil ? 1 : 1 / (pixelVariance + schedule.cumulativeVariance[t]).squareRoot()
+        var input = Matrix(rows: n, columns: width)
+        for i in 0..<n {
+            for j in 0..<d { input.storage[i * width + j] = random == nil ? x.storage[i * d + j] : (x.storage[i * d + j] - mean[j]) * scale }
+            if let condition, classes > 0 { for c in 0..<classes { input.storage[i * width + d + c] = condition.storage[i * classes + c] } }
+        }
+        guard let random else { return input }
+        let p = random.weights.rows
         var phi = Matrix(rows: n, columns: p)
         for i in 0..<n { for k in 0..<p { phi.storage[i * p + k] = random.offsets[k] } }
-        BLAS.gemm(standardized, .none, random.weights, .transpose, beta: 1, into: &phi)
+        BLAS.gemm(input, .none, random.weights, .transpose, beta: 1, into: &phi)
         for index in phi.storage.indices where phi.storage[index] < 0 { phi.storage[index] = 0 }
         return phi
     }
@@ -152,26 +163,50 @@ public struct Denoiser: Sendable {
     public let model: DenoiserModel
     public let context: DenoiserContext
     public let random: RandomFeatures?
-    /// nil for the empirical-optimal denoiser (it is the training images).
+    /// nil for the empirical-optimal denoiser (it is the training points).
     public let weights: DenoiserWeights?
-    /// The training images (the empirical-optimal denoiser's support).
-    public let images: Matrix
+    /// The training points in the diffusion's space (the empirical-optimal
+    /// denoiser's support), with their classes.
+    public let points: Matrix
+    public let labels: [Int]?
 
-    public init(model: DenoiserModel, context: DenoiserContext, random: RandomFeatures?, weights: DenoiserWeights?, images: Matrix) {
+    public init(model: DenoiserModel, context: DenoiserContext, random: RandomFeatures?, weights: DenoiserWeights?, points: Matrix,
+                labels: [Int]? = nil) {
         self.model = model
         self.context = context
         self.random = random
         self.weights = weights
-        self.images = images
+        self.points = points
+        self.labels = labels
     }
 
-    /// f(x, t) for every row of x (n × d), t = 1…T.
-    public func predict(_ x: Matrix, t: Int) -> Matrix {
+    /// The denoiser of a data set: its model, its random features drawn from
+    /// `featureStream`, and its weights (`DenoiserWeights.flattened`; ignored
+    /// for the empirical-optimal denoiser).
+    public init(model: DenoiserModel, data: DiffusionData, featureStream: RandomStream, flattened: [Double]) throws {
+        let context = DenoiserContext(data)
+        var random: RandomFeatures?
+        if case .randomFeatures(let width) = model { random = RandomFeatures(width: width, inputs: context.inputs, stream: featureStream) }
+        let q = random?.weights.rows ?? context.inputs, m = data.dimension, steps = data.schedule.steps
+        var weights: DenoiserWeights?
+        if model != .empiricalOptimal {
+            guard flattened.count == steps * (q * m + m + q) else {
+                throw LearningError("a denoiser of \(flattened.count) values is not \(steps) steps of \(q) features × \(m) outputs")
+            }
+            weights = DenoiserWeights(flattened: flattened, steps: steps, features: q, pixels: m)
+        }
+        self.init(model: model, context: context, random: random, weights: weights, points: data.trainPoints, labels: data.train.labels)
+    }
+
+    /// f(x, t, c) for every row of x (n × m), t = 1…T; `condition` gives each
+    /// row's class one-hot (a zero row: none) when the denoiser is conditioned.
+    public func predict(_ x: Matrix, t: Int, condition: Matrix? = nil) -> Matrix {
         if model == .empiricalOptimal {
-            return EmpiricalOptimalDenoiser.predict(x, images: images, schedule: context.schedule, t: t)
+            return EmpiricalOptimalDenoiser.predict(x, images: points, schedule: context.schedule, t: t,
+                                                    labels: condition == nil ? nil : labels, condition: condition)
         }
         let step = weights!.steps[t - 1]
-        var phi = context.features(x, t: t, random: random)
+        var phi = context.features(x, condition: condition, t: t, random: random)
         let q = phi.columns
         for i in 0..<phi.rows { for k in 0..<q { phi.storage[i * q + k] -= step.center[k] } }
         var out = Matrix(rows: x.rows, columns: x.columns)
@@ -185,8 +220,10 @@ public struct Denoiser: Sendable {
 /// E[ε_t | x_t] for x_0 uniform over the training images x⁽¹⁾…x⁽ᴺ⁾:
 /// (σ_t²/S_t)·(x − Σᵢ wᵢ x⁽ⁱ⁾), wᵢ = softmax_i(−‖x − x⁽ⁱ⁾‖²/(2S_t)), computed
 /// with the largest logit subtracted (no overflow at small S_t).
+/// Conditioned on a class, the average runs over that class's images only.
 public enum EmpiricalOptimalDenoiser {
-    public static func predict(_ x: Matrix, images: Matrix, schedule: NoiseSchedule, t: Int) -> Matrix {
+    public static func predict(_ x: Matrix, images: Matrix, schedule: NoiseSchedule, t: Int, labels: [Int]? = nil,
+                               condition: Matrix? = nil) -> Matrix {
         let n = x.rows, d = x.columns, count = images.rows
         let variance = schedule.cumulativeVariance[t], factor = schedule.sigmas[t - 1] * schedule.sigmas[t - 1] / variance
         // ‖x − xᵢ‖² = ‖x‖² − 2xᵀxᵢ + ‖xᵢ‖²; the ‖x‖² term cancels in the softmax.
@@ -195,8 +232,12 @@ public enum EmpiricalOptimalDenoiser {
         var weights = Matrix(rows: n, columns: count)
         for r in 0..<n {
             var largest = -Double.infinity
+            // The class asked for, if any: the other classes' images weigh nothing.
+            var asked: Int?
+            if let condition, labels != nil { asked = (0..<condition.columns).first { condition[r, $0] == 1 } }
             for i in 0..<count {
-                let logit = (2 * cross.storage[r * count + i] - imageNorms[i]) / (2 * variance)
+                let excluded = asked != nil && labels![i] != asked!
+                let logit = excluded ? -Double.infinity : (2 * cross.storage[r * count + i] - imageNorms[i]) / (2 * variance)
                 weights.storage[r * count + i] = logit
                 largest = max(largest, logit)
             }
@@ -218,8 +259,9 @@ public enum EmpiricalOptimalDenoiser {
 /// The Gaussian-optimal linear denoiser: with μ and C = (1/N)Σ(xᵢ − μ)(xᵢ − μ)ᵀ
 /// of the training images, E[ε_t | x_t] = σ_t²(C + S_t I)⁻¹(x_t − μ) when
 /// x_0 ~ N(μ, C) — a linear denoiser with W_t = σ_t²(C + S_t I)⁻¹, centre μ, b = 0.
+/// A conditioned data set's Wiener filter ignores the class (its rows for the class inputs are 0).
 public enum WienerFilter {
-    public static func weights(_ images: Matrix, schedule: NoiseSchedule) throws -> DenoiserWeights {
+    public static func weights(_ images: Matrix, schedule: NoiseSchedule, classes: Int = 0) throws -> DenoiserWeights {
         let n = images.rows, d = images.columns
         let mean = StepProblem.columnMeans(images)
         var centered = images
@@ -231,8 +273,9 @@ public enum WienerFilter {
             let variance = schedule.cumulativeVariance[t], scale = schedule.sigmas[t - 1] * schedule.sigmas[t - 1]
             var scaled = vectors
             for i in 0..<d { for k in 0..<d { scaled.storage[i * d + k] *= scale / (max(values[k], 0) + variance) } }
-            return DenoiserWeights.Step(weights: BLAS.product(scaled, .none, vectors, .transpose), bias: [Double](repeating: 0, count: d),
-                                        center: mean)
+            let filter = BLAS.product(scaled, .none, vectors, .transpose)
+            return DenoiserWeights.Step(weights: Matrix(rows: d + classes, columns: d, storage: filter.storage + [Double](repeating: 0, count: classes * d)),
+                                        bias: [Double](repeating: 0, count: d), center: mean + [Double](repeating: 0, count: classes))
         })
     }
 }

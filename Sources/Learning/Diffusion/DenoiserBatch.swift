@@ -53,7 +53,7 @@ public struct DenoiserBatch: Sendable {
     public func run(cancelled: (@Sendable () -> Bool)? = nil) throws -> DenoiserOutput {
         let start = Date()
         let context = DenoiserContext(data)
-        let schedule = data.schedule, steps = schedule.steps, d = data.train.pixels
+        let schedule = data.schedule, steps = schedule.steps, d = data.dimension
         let hasTest = data.testPairs != nil
         // Random features, one set per distinct stream (a λ or α sweep shares them).
         var features: [RandomFeatures?] = []
@@ -61,7 +61,7 @@ public struct DenoiserBatch: Sendable {
         for (index, point) in points.enumerated() {
             guard case .randomFeatures(let width) = point.model else { features.append(nil); continue }
             let label = "\(featureStreams[index].key.0)/\(featureStreams[index].key.1)/\(width)"
-            if featureSets[label] == nil { featureSets[label] = RandomFeatures(width: width, pixels: d, stream: featureStreams[index]) }
+            if featureSets[label] == nil { featureSets[label] = RandomFeatures(width: width, inputs: context.inputs, stream: featureStreams[index]) }
             features.append(featureSets[label])
         }
         // Groups of trained points sharing features: one eigendecomposition per group and step.
@@ -91,11 +91,13 @@ public struct DenoiserBatch: Sendable {
         for (index, point) in points.enumerated() {
             if cancelled?() == true { return DenoiserOutput(cancelled: true) }
             let random = features[index]
-            let q = random?.weights.rows ?? d
+            let q = random?.weights.rows ?? context.inputs
             switch point.model {
             case .empiricalOptimal, .wiener:
-                let weights = point.model == .wiener ? try WienerFilter.weights(data.train.images, schedule: schedule) : nil
-                let denoiser = Denoiser(model: point.model, context: context, random: nil, weights: weights, images: data.train.images)
+                let weights = point.model == .wiener
+                    ? try WienerFilter.weights(data.trainPoints, schedule: schedule, classes: context.classes) : nil
+                let denoiser = Denoiser(model: point.model, context: context, random: nil, weights: weights, points: data.trainPoints,
+                                        labels: data.train.labels)
                 results.append(DenoiserBatch.measure(denoiser, data: data, lambda: 0, status: .ok, stop: .solved, steps: 0, rate: .nan,
                                                      converged: 1, trajectory: [], seconds: Date().timeIntervalSince(start)))
             case .linear, .randomFeatures:
@@ -127,7 +129,7 @@ public struct DenoiserBatch: Sendable {
                     finalWeights = zip(list, solved).map { $0.weights(at: $1, step: taken, rate: rate) }
                 }
                 let denoiser = Denoiser(model: point.model, context: context, random: random,
-                                        weights: DenoiserWeights(steps: finalWeights), images: data.train.images)
+                                        weights: DenoiserWeights(steps: finalWeights), points: data.trainPoints, labels: data.train.labels)
                 results.append(DenoiserBatch.measure(denoiser, data: data, lambda: point.l2, status: status, stop: stop, steps: taken, rate: rate,
                                                      converged: converged, trajectory: trajectory,
                                                      seconds: Date().timeIntervalSince(start)))
@@ -161,7 +163,7 @@ public struct DenoiserBatch: Sendable {
         let norm = denoiser.weights?.norm ?? .nan
         metrics.append(norm)
         // Σₜ ½·d·loss_t + λ/2·‖W‖²: the objective tol and rtol read.
-        let pixels = Double(data.train.pixels)
+        let pixels = Double(data.dimension)
         metrics.append(train.reduce(0) { $0 + 0.5 * pixels * $1 } + (lambda > 0 ? 0.5 * lambda * norm * norm : 0))
         for t in train.indices {
             metrics.append(train[t])
@@ -173,7 +175,7 @@ public struct DenoiserBatch: Sendable {
 
     /// The per-pixel mean squared error of f(·, t) on the pairs: ‖F − E‖²_F/(n·d).
     public static func loss(_ denoiser: Denoiser, _ pairs: DenoisingPairs, t: Int) -> Double {
-        let predicted = denoiser.predict(pairs.noisy, t: t)
+        let predicted = denoiser.predict(pairs.noisy, t: t, condition: pairs.condition)
         var total = 0.0
         for index in predicted.storage.indices {
             let e = predicted.storage[index] - pairs.noise.storage[index]
@@ -228,7 +230,7 @@ struct StepProblem {
     let testEnergy: Double
 
     init(context: DenoiserContext, random: RandomFeatures?, train: DenoisingPairs, test: DenoisingPairs?, t: Int) throws {
-        var phi = context.features(train.noisy, t: t, random: random)
+        var phi = context.features(train.noisy, condition: train.condition, t: t, random: random)
         let n = phi.rows, q = phi.columns, d = train.noise.columns
         rows = n
         features = q
@@ -259,7 +261,7 @@ struct StepProblem {
         BLAS.gemm(phi, .none, BLAS.product(eigenvectors, leastSquares), .none, alpha: -1, beta: 1, into: &residual)
         leastSquaresLoss = residual.storage.reduce(0) { $0 + $1 * $1 } / Double(n * d)
         if let test {
-            var psi = context.features(test.noisy, t: t, random: random)
+            var psi = context.features(test.noisy, condition: test.condition, t: t, random: random)
             StepProblem.subtract(center, from: &psi)
             // Ψ = [Φ_c,test·V, 1]: the features in the eigenbasis, and the bias.
             let rotated = BLAS.product(psi, eigenvectors)

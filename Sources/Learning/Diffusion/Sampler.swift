@@ -17,14 +17,27 @@ public enum SamplingMode: String, Sendable, CaseIterable {
 /// substream j of `stream`, so a sample does not depend on how many others
 /// are drawn beside it.
 public enum Sampler {
-    public static func sample(_ denoiser: Denoiser, count: Int, mode: SamplingMode, stream: RandomStream) -> Matrix {
+    /// With `classes` (one per sample), the denoiser is asked for that class
+    /// and guided: ε̂ = (1 + w)·f(x, t, c) − w·f(x, t, ∅).
+    public static func sample(_ denoiser: Denoiser, count: Int, mode: SamplingMode, stream: RandomStream,
+                              classes: [Int]? = nil, guidance: Double = 0) -> Matrix {
         let schedule = denoiser.context.schedule, d = denoiser.context.mean.count
         var draws = (0..<count).map { stream.substream($0) }
         var x = Matrix(rows: count, columns: d)
         let start = schedule.totalVariance.squareRoot()
         for j in 0..<count { for k in 0..<d { x.storage[j * d + k] = start * draws[j].nextGaussian() } }
+        let conditions = classes.map { classes in
+            var rows = Matrix(rows: count, columns: denoiser.context.classes)
+            for (j, c) in classes.enumerated() { rows.storage[j * denoiser.context.classes + c] = 1 }
+            return rows
+        }
+        let none = Matrix(rows: count, columns: denoiser.context.classes)
         for t in stride(from: schedule.steps, through: 1, by: -1) {
-            let f = denoiser.predict(x, t: t)
+            var f = denoiser.predict(x, t: t, condition: conditions ?? (denoiser.context.classes > 0 ? none : nil))
+            if conditions != nil, guidance != 0 {
+                let free = denoiser.predict(x, t: t, condition: none)
+                for index in f.storage.indices { f.storage[index] = (1 + guidance) * f.storage[index] - guidance * free.storage[index] }
+            }
             for index in x.storage.indices { x.storage[index] -= f.storage[index] }
             if mode == .stochastic, t > 1 {
                 let sigma = schedule.sigmas[t - 1]
@@ -97,37 +110,6 @@ public struct SampleMetrics: Sendable, Equatable {
 
 extension Int {
     fileprivate var double: Double { Double(self) }
-}
-
-/// The top-k principal components of a set of rows (centred on their mean).
-public struct PrincipalComponents: Sendable {
-    public let mean: [Double]
-    /// d × k, the leading eigenvectors of the covariance as columns.
-    public let basis: Matrix
-
-    public init(_ rows: Matrix, components: Int) throws {
-        let n = rows.rows, d = rows.columns, k = min(components, d)
-        var means = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { means[j] += rows[i, j] } }
-        means = means.map { $0 / Double(n) }
-        var centered = rows
-        for i in 0..<n { for j in 0..<d { centered.storage[i * d + j] -= means[j] } }
-        let covariance = BLAS.product(centered, .transpose, centered, .none)
-        let (_, vectors) = try LAPACK.symmetricEigen(covariance)
-        // Eigenvalues ascend: the last k columns, largest first.
-        var basis = Matrix(rows: d, columns: k)
-        for j in 0..<d { for c in 0..<k { basis.storage[j * k + c] = vectors[j, d - 1 - c] } }
-        mean = means
-        self.basis = basis
-    }
-
-    /// The rows' coordinates in the components (n × k).
-    public func project(_ rows: Matrix) -> Matrix {
-        var centered = rows
-        let d = rows.columns
-        for i in 0..<rows.rows { for j in 0..<d { centered.storage[i * d + j] -= mean[j] } }
-        return BLAS.product(centered, basis)
-    }
 }
 
 /// The Fréchet distance between Gaussians fitted to two sets of rows:
