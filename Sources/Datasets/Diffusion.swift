@@ -156,8 +156,10 @@ public struct DiffusionData: Sendable, Equatable {
     /// each training pair keeps its image's class except with probability
     /// `labelDropout` (then no class: the unconditional denoiser guidance needs),
     /// drawn from `stream.derived("dropout/i")`.
+    /// Held-out images get `testCopies` chains each (default: `copies`).
     public init(train: ImageSet, test: ImageSet?, classifierImages: ImageSet? = nil, schedule: NoiseSchedule, copies: Int,
-                latent: Int? = nil, conditioned: Bool = false, labelDropout: Double = 0, stream: RandomStream) throws {
+                testCopies: Int? = nil, latent: Int? = nil, conditioned: Bool = false, labelDropout: Double = 0,
+                stream: RandomStream) throws {
         precondition(copies >= 1, "at least one copy")
         precondition(!conditioned || train.labels != nil, "conditioning needs labels")
         self.schedule = schedule
@@ -175,7 +177,7 @@ public struct DiffusionData: Sendable, Equatable {
                                          dropout: labelDropout, schedule: schedule, copies: copies, stream: stream, part: "train")
         testPairs = test.map { test in
             DiffusionData.pairs(encode(test.images), labels: classes == nil ? nil : test.labels, classes: classes ?? 0, dropout: 0,
-                                schedule: schedule, copies: copies, stream: stream, part: "test")
+                                schedule: schedule, copies: testCopies ?? copies, stream: stream, part: "test")
         }
     }
 

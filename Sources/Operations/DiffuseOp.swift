@@ -19,6 +19,7 @@ struct DiffuseOp: InstanceOperation {
         var sigmaMin: Double, sigmaMax: Double
         var sigmas: [Double]?
         var copies: Int
+        var testCopies: Int
         var images: Int?
         var latent: Int?
         var conditioned: Bool
@@ -39,6 +40,7 @@ struct DiffuseOp: InstanceOperation {
                 sigmas = numbers
             }
             copies = try p.integer("copies")
+            testCopies = try p.integer("test_copies")
             images = try p.optionalInteger("images")
             latent = try p.optionalInteger("latent.pca")
             conditioned = try p.choice("condition", as: Condition.self) == .label
@@ -64,7 +66,9 @@ struct DiffuseOp: InstanceOperation {
                 doc: "σ_T; the reverse process starts from x_T ~ N(0, (Σσ_t²) I), so Σσ_t² should dwarf the images' spread."),
         KeySpec("sigmas", .list(.number(.positive), minCount: 1), sweepable: false,
                 doc: "σ_1…σ_T given outright (instead of steps, spacing, sigma_min and sigma_max)."),
-        KeySpec("copies", .integer(min: 1), .defaulted(.number(10)), doc: "K: noisy chains per image, so K pairs per image and step."),
+        KeySpec("copies", .integer(min: 1), .defaulted(.number(10)), doc: "K: noisy chains per training image, so K pairs per image and step."),
+        KeySpec("test_copies", .integer(min: 1), .defaulted(.number(10)),
+                doc: "Noisy chains per held-out image: the pairs the test losses average over."),
         KeySpec("images", .integer(min: 1), doc: "Use the first this many training images (default: all); sweep it for a data-size study."),
         KeySpec("latent", .record(Schema([
             KeySpec("pca", .integer(min: 1), doc: "k: diffuse the images' coordinates in the top-k principal components of the training images; samples are decoded back to pixels."),
@@ -110,7 +114,7 @@ struct DiffuseOp: InstanceOperation {
             throw fail("latent.pca: \(k) components of \(train.pixels)-pixel images; at most \(train.pixels)")
         }
         let diffusion = try DiffusionData(train: train, test: test, classifierImages: images(data.train), schedule: p.schedule,
-                                          copies: p.copies, latent: p.latent, conditioned: p.conditioned,
+                                          copies: p.copies, testCopies: p.testCopies, latent: p.latent, conditioned: p.conditioned,
                                           labelDropout: p.labelDropout, stream: context.stream(for: instance))
         var artifact = DataArtifact(train: data.train.selectingRows(0..<train.count), test: data.test, diffusion: diffusion)
         artifact.train.imageShape = shape
@@ -123,6 +127,6 @@ extension DiffuseOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         guard let input, let p = try? Parameters(instance.parameters) else { return nil }
         let images = min(p.images ?? input.trainRows, input.trainRows), steps = p.schedule.steps
-        return DataShape(trainRows: 2 * images * p.copies * steps, testRows: 2 * input.testRows * p.copies * steps, features: input.features)
+        return DataShape(trainRows: 2 * images * p.copies * steps, testRows: 2 * input.testRows * p.testCopies * steps, features: input.features)
     }
 }

@@ -35,7 +35,7 @@ struct SampleOp: InstanceOperation {
         KeySpec("components", .integer(min: 1), .defaulted(.number(10)),
                 doc: "k: the Fréchet distance compares samples and held-out images in the top-k principal components of the training images."),
         KeySpec("guidance", .number(.nonNegative), .defaulted(.number(0)),
-                doc: "w, for denoisers conditioned on the label (diffuse's condition: label): sample j asks for class j mod L and steps with (1 + w)·f(x, t, c) − w·f(x, t, ∅); 0 is the plain conditional denoiser."),
+                doc: "w, for denoisers conditioned on the label (diffuse's condition: label): sample j asks for the (j mod L)-th class the training images show and steps with (1 + w)·f(x, t, c) − w·f(x, t, ∅); 0 is the plain conditional denoiser."),
     ], aliases: ["samples": "count", "n": "count", "S": "count", "sampler": "mode"])
 
     func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try Parameters(parameters) }
@@ -55,7 +55,9 @@ struct SampleOp: InstanceOperation {
         let denoiser = try Denoiser(model: point.spec.model, data: diffusion, featureStream: point.featureStream, flattened: point.denoiser)
         let fitStage = context.spec.stages.first { $0.id == instance.stage }?.inputs.first?.stages.first ?? ""
         let stream = SampleOp.stream(for: instance, fitStage: fitStage, seed: context.spec.seed)
-        let asked = diffusion.classes.map { classes in (0..<p.count).map { $0 % classes } }
+        // Sample j asks for the (j mod L′)-th class of the L′ the training images show.
+        let shown = Array(Set(diffusion.train.labels ?? [])).sorted()
+        let asked = diffusion.classes.map { _ in (0..<p.count).map { shown[$0 % shown.count] } }
         let points = Sampler.sample(denoiser, count: p.count, mode: p.mode, stream: stream, classes: asked, guidance: p.guidance)
         let samples = diffusion.decode(points)
         let metrics = try SampleMetrics(samples: samples, train: diffusion.train.images, test: diffusion.test?.images,

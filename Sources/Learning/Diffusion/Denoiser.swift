@@ -205,13 +205,17 @@ public struct Denoiser: Sendable {
             return EmpiricalOptimalDenoiser.predict(x, images: points, schedule: context.schedule, t: t,
                                                     labels: condition == nil ? nil : labels, condition: condition)
         }
+        return predict(features: context.features(x, condition: condition, t: t, random: random), t: t)
+    }
+
+    /// W_tᵀ(φ − φ̄_t) + b_t for features already made (`DenoiserContext.features`).
+    public func predict(features: Matrix, t: Int) -> Matrix {
         let step = weights!.steps[t - 1]
-        var phi = context.features(x, condition: condition, t: t, random: random)
-        let q = phi.columns
-        for i in 0..<phi.rows { for k in 0..<q { phi.storage[i * q + k] -= step.center[k] } }
-        var out = Matrix(rows: x.rows, columns: x.columns)
-        let d = x.columns
-        for i in 0..<x.rows { for j in 0..<d { out.storage[i * d + j] = step.bias[j] } }
+        var phi = features
+        let q = phi.columns, n = phi.rows, d = step.bias.count
+        for i in 0..<n { for k in 0..<q { phi.storage[i * q + k] -= step.center[k] } }
+        var out = Matrix(rows: n, columns: d)
+        for i in 0..<n { for j in 0..<d { out.storage[i * d + j] = step.bias[j] } }
         BLAS.gemm(phi, .none, step.weights, .none, beta: 1, into: &out)
         return out
     }

@@ -79,15 +79,17 @@ public struct DenoiserBatch: Sendable {
         var problems: [String: [StepProblem]] = [:]
         for label in groupOrder {
             let random = features[groups[label]![0]]
+            // The test loss along GD's path needs the test Gram matrix; final losses are measured directly.
+            let recordsTest = groups[label]!.contains { !points[$0].exact && points[$0].recordEvery > 0 }
             var list: [StepProblem] = []
             for t in 1...steps {
                 if cancelled?() == true { return DenoiserOutput(cancelled: true) }
                 list.append(try StepProblem(context: context, random: random, train: data.trainPairs[t - 1],
-                                            test: data.testPairs?[t - 1], t: t))
+                                            test: recordsTest ? data.testPairs?[t - 1] : nil, t: t))
             }
             problems[label] = list
         }
-        var results: [DenoiserResult] = []
+        var built: [(denoiser: Denoiser, result: DenoiserResult)] = []
         for (index, point) in points.enumerated() {
             if cancelled?() == true { return DenoiserOutput(cancelled: true) }
             let random = features[index]
@@ -98,8 +100,8 @@ public struct DenoiserBatch: Sendable {
                     ? try WienerFilter.weights(data.trainPoints, schedule: schedule, classes: context.classes) : nil
                 let denoiser = Denoiser(model: point.model, context: context, random: nil, weights: weights, points: data.trainPoints,
                                         labels: data.train.labels)
-                results.append(DenoiserBatch.measure(denoiser, data: data, lambda: 0, status: .ok, stop: .solved, steps: 0, rate: .nan,
-                                                     converged: 1, trajectory: [], seconds: Date().timeIntervalSince(start)))
+                built.append((denoiser, DenoiserResult(weights: weights, metrics: [], status: .ok, stop: .solved, steps: 0, learningRate: .nan,
+                                                       converged: 1, trajectory: [], seconds: 0)))
             case .linear, .randomFeatures:
                 let label = groups.first { $0.value.contains(index) }!.key
                 let list = problems[label]!
@@ -130,10 +132,38 @@ public struct DenoiserBatch: Sendable {
                 }
                 let denoiser = Denoiser(model: point.model, context: context, random: random,
                                         weights: DenoiserWeights(steps: finalWeights), points: data.trainPoints, labels: data.train.labels)
-                results.append(DenoiserBatch.measure(denoiser, data: data, lambda: point.l2, status: status, stop: stop, steps: taken, rate: rate,
-                                                     converged: converged, trajectory: trajectory,
-                                                     seconds: Date().timeIntervalSince(start)))
+                built.append((denoiser, DenoiserResult(weights: denoiser.weights, metrics: [], status: status, stop: stop, steps: taken,
+                                                       learningRate: rate, converged: converged, trajectory: trajectory, seconds: 0)))
             }
+        }
+        // The final losses, measured directly on the pairs; the features of a
+        // step are made once for every point that shares them.
+        var train = [[Double]](repeating: [], count: points.count), test = train
+        for t in 1...steps {
+            if cancelled?() == true { return DenoiserOutput(cancelled: true) }
+            for (part, pairs) in [(0, data.trainPairs[t - 1]), (1, data.testPairs?[t - 1])] {
+                guard let pairs else { continue }
+                var made: [String: Matrix] = [:]
+                for (index, entry) in built.enumerated() {
+                    let loss: Double
+                    if entry.denoiser.model.isTrained {
+                        let label = groups.first { $0.value.contains(index) }!.key
+                        let phi = made[label] ?? context.features(pairs.noisy, condition: pairs.condition, t: t, random: entry.denoiser.random)
+                        made[label] = phi
+                        loss = DenoiserBatch.loss(entry.denoiser.predict(features: phi, t: t), pairs.noise)
+                    } else {
+                        loss = DenoiserBatch.loss(entry.denoiser.predict(pairs.noisy, t: t, condition: pairs.condition), pairs.noise)
+                    }
+                    if part == 0 { train[index].append(loss) } else { test[index].append(loss) }
+                }
+            }
+        }
+        let results = built.indices.map { index in
+            var result = built[index].result
+            result.metrics = DenoiserBatch.metrics(train: train[index], test: hasTest ? test[index] : nil,
+                                                   norm: result.weights?.norm ?? .nan, lambda: points[index].l2, pixels: d)
+            result.seconds = Date().timeIntervalSince(start)
+            return result
         }
         let recorded = Array(Set(results.flatMap { $0.trajectory.map(\.step) })).sorted()
         return DenoiserOutput(metricNames: DenoiserBatch.metricNames(steps: steps, test: hasTest), recordedSteps: recorded,
@@ -148,40 +178,33 @@ public struct DenoiserBatch: Sendable {
         })
     }
 
-    /// The final metrics of a denoiser, each loss evaluated directly on the pairs.
-    static func measure(_ denoiser: Denoiser, data: DiffusionData, lambda: Double, status: FitStatus, stop: StopReason, steps: Int,
-                        rate: Double, converged: Double, trajectory: [(step: Int, values: [Double])],
-                        seconds: Double) -> DenoiserResult {
-        let hasTest = data.testPairs != nil
-        var train: [Double] = [], test: [Double] = []
-        for t in 1...data.schedule.steps {
-            train.append(DenoiserBatch.loss(denoiser, data.trainPairs[t - 1], t: t))
-            if let pairs = data.testPairs { test.append(DenoiserBatch.loss(denoiser, pairs[t - 1], t: t)) }
-        }
+    /// The final metrics (`metricNames`) from each step's measured losses.
+    static func metrics(train: [Double], test: [Double]?, norm: Double, lambda: Double, pixels: Int) -> [Double] {
         var metrics = [train.reduce(0, +) / Double(train.count)]
-        if hasTest { metrics.append(test.reduce(0, +) / Double(test.count)) }
-        let norm = denoiser.weights?.norm ?? .nan
+        if let test { metrics.append(test.reduce(0, +) / Double(test.count)) }
         metrics.append(norm)
-        // Σₜ ½·d·loss_t + λ/2·‖W‖²: the objective tol and rtol read.
-        let pixels = Double(data.dimension)
-        metrics.append(train.reduce(0) { $0 + 0.5 * pixels * $1 } + (lambda > 0 ? 0.5 * lambda * norm * norm : 0))
+        // Σₜ ½·m·loss_t + λ/2·‖W‖²: the objective tol and rtol read.
+        metrics.append(train.reduce(0) { $0 + 0.5 * Double(pixels) * $1 } + (lambda > 0 ? 0.5 * lambda * norm * norm : 0))
         for t in train.indices {
             metrics.append(train[t])
-            if hasTest { metrics.append(test[t]) }
+            if let test { metrics.append(test[t]) }
         }
-        return DenoiserResult(weights: denoiser.weights, metrics: metrics, status: status, stop: stop, steps: steps,
-                              learningRate: rate, converged: converged, trajectory: trajectory, seconds: seconds)
+        return metrics
     }
 
-    /// The per-pixel mean squared error of f(·, t) on the pairs: ‖F − E‖²_F/(n·d).
-    public static func loss(_ denoiser: Denoiser, _ pairs: DenoisingPairs, t: Int) -> Double {
-        let predicted = denoiser.predict(pairs.noisy, t: t, condition: pairs.condition)
+    /// The per-coordinate mean squared error of a prediction: ‖F − E‖²_F/(n·m).
+    public static func loss(_ predicted: Matrix, _ noise: Matrix) -> Double {
         var total = 0.0
         for index in predicted.storage.indices {
-            let e = predicted.storage[index] - pairs.noise.storage[index]
+            let e = predicted.storage[index] - noise.storage[index]
             total += e * e
         }
         return total / Double(predicted.storage.count)
+    }
+
+    /// The per-coordinate mean squared error of f(·, t) on the pairs.
+    public static func loss(_ denoiser: Denoiser, _ pairs: DenoisingPairs, t: Int) -> Double {
+        loss(denoiser.predict(pairs.noisy, t: t, condition: pairs.condition), pairs.noise)
     }
 }
 
