@@ -158,3 +158,35 @@ struct StudiesTests {
         #expect(pairs >= 6)
     }
 }
+
+/// The diffusion studies, scaled down.
+@Suite("diffusion studies")
+struct DiffusionStudiesTests {
+    @Test("memorization: few images and small λ memorize, more λ or more images do not; the test loss is lowest inside the λ path")
+    func memorization() throws {
+        // 500 features, 6 steps, 5 or 50 images with 2,000 pairs per step each, 32 samples.
+        let results = try Study("memorization").run([
+            "noisy.steps=6", "noisy.sweep.zip={images: [5, 50], copies: [400, 40]}", "denoiser.features=500",
+            "samples.count=32", "reference.count=32",
+        ], outputs: ["results": "results.h5"])
+        let stage = results.strings("stage"), images = results.numbers("images"), l2 = results.numbers("l2")
+        let rate = results.numbers("memorization_rate"), loss = results.numbers("test_loss")
+        func rates(_ n: Double) -> [Double] { rate.indices.filter { stage[$0] == "samples" && images[$0] == n }.sorted { l2[$0] < l2[$1] }.map { rate[$0] } }
+        func losses(_ n: Double) -> [Double] { loss.indices.filter { stage[$0] == "samples" && images[$0] == n }.sorted { l2[$0] < l2[$1] }.map { loss[$0] } }
+        // The empirical-optimal reference memorizes everything.
+        #expect(rate.indices.filter { stage[$0] == "reference" }.allSatisfy { rate[$0] == 1 })
+        let few = rates(5), many = rates(50)
+        #expect(few.count == 9 && many.count == 9)
+        #expect(few[0] >= 0.4, "5 images, λ = 1e-6: \(few)")
+        // Falls with λ (never rising by more than one sample in 32) to none.
+        #expect(zip(few, few.dropFirst()).allSatisfy { $1 <= $0 + 1.0 / 32 }, "\(few)")
+        #expect(few.last! == 0)
+        // Falls with the number of images, at every λ.
+        #expect(zip(few, many).allSatisfy { $1 <= $0 } && many[0] < few[0] - 0.3, "5: \(few), 50: \(many)")
+        // The test denoising loss: lowest strictly inside the λ path, for both image counts.
+        for n in [5.0, 50] {
+            let path = losses(n), best = path.indices.min { path[$0] < path[$1] }!
+            #expect(best > 0 && best < path.count - 1, "\(n) images: \(path)")
+        }
+    }
+}
