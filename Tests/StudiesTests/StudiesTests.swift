@@ -189,4 +189,34 @@ struct DiffusionStudiesTests {
             #expect(best > 0 && best < path.count - 1, "\(n) images: \(path)")
         }
     }
+
+    @Test("latent: every pixel-space denoiser is beaten by a latent one at no more compute, and the lowest Fréchet distance is latent")
+    func latent() throws {
+        var overrides: [String] = []
+        for stage in ["pixels", "latent"] { overrides += ["\(stage).steps=6", "\(stage).images=200", "\(stage).copies=10"] }
+        overrides += ["pixel_fit.sweep.features=[125, 500]", "latent_fit.sweep.features=[125, 500]"]
+        let results = try Study("latent").run(overrides, outputs: ["results": "results.h5"])
+        let stage = results.strings("stage"), distance = results.numbers("frechet_distance"), flops = results.numbers("sample_flops")
+        let pixel = stage.indices.filter { stage[$0] == "pixel_samples" }, latent = stage.indices.filter { stage[$0] == "latent_samples" }
+        #expect(pixel.count == 4 && latent.count == 8)
+        for p in pixel {
+            #expect(latent.contains { flops[$0] <= flops[p] && distance[$0] < distance[p] },
+                    "pixel point \(p): distance \(distance[p]) at \(flops[p]) flops is not beaten: \(latent.map { (flops[$0], distance[$0]) })")
+        }
+        #expect(latent.contains { l in distance[l] < pixel.map { distance[$0] }.min()! })
+    }
+
+    @Test("conditioning: class agreement rises with the guidance scale")
+    func conditioning() throws {
+        let results = try Study("conditioning").run([
+            "noisy.steps=6", "noisy.images=200", "noisy.copies=10", "denoiser.features=400", "denoiser.sweep.l2=[0.3]",
+            "samples.count=100", "samples.sweep.guidance=[0, 1, 4]",
+        ], outputs: ["results": "results.h5"])
+        let agreement = results.means(of: "class_agreement", by: "guidance").map(\.mean)
+        #expect(agreement.count == 3)
+        #expect(zip(agreement, agreement.dropFirst()).allSatisfy { $1 > $0 }, "\(agreement)")
+        #expect(agreement.last! - agreement.first! > 0.3, "\(agreement)")
+        // The judge is a good classifier of real digits.
+        #expect(results.numbers("classifier_test_accuracy").allSatisfy { $0 > 0.9 })
+    }
 }
