@@ -7,8 +7,9 @@ import ResultsFormat
 public enum HTMLReport {
     /// Metrics in the order a reader looks for them.
     static let preferred = ["test_mse", "population_risk", "asymptotic_risk", "train_mse", "test_error", "train_error",
+                            "memorization_rate", "frechet_distance", "class_agreement", "nearest_train_distance", "test_loss",
                             "dist_min_l1", "dist_min_l2", "dist_q_alpha", "dist_ridge", "dist_min_l2_init", "dist_truth",
-                            "l1_norm", "l2_norm", "support_recall", "support_precision", "objective", "test_loss", "train_loss"]
+                            "l1_norm", "l2_norm", "support_recall", "support_precision", "objective", "train_loss"]
 
     /// The page, in the order a reader wants it: a line of provenance, the
     /// plots, the table aggregated over replicates and folds, every point
@@ -50,6 +51,8 @@ public enum HTMLReport {
             html += "</div>\n"
         }
 
+        if let samples = results.samples { html += samplesSection(results, samples) }
+
         // Aggregated over rep and fold, converged points only.
         let metrics = Array((preferred.filter { results.metricNames.contains($0) }
             + results.metricNames.filter { !preferred.contains($0) }).prefix(6))
@@ -90,6 +93,36 @@ public enum HTMLReport {
         html += "</table>\n"
         if let pipeline = results.attribute("pipeline") { html += "<h3>Pipeline</h3>\n<pre>\(escape(pipeline))</pre>\n" }
         return html + "</body></html>\n"
+    }
+
+    /// The most points whose samples the page shows.
+    static let sampledPoints = 60
+
+    /// Per point (up to `sampledPoints`): where it is, its memorization rate,
+    /// its first samples, and beside them each sample's nearest training image.
+    static func samplesSection(_ results: Results, _ samples: SampleImages) -> String {
+        let table = results.summary
+        let located = table.names.filter { results.roles[$0]?.locates == true }
+        // The grey scale of the training images the samples are compared with.
+        let real = samples.nearest.flatMap { $0.flatMap { $0 } }.filter(\.isFinite)
+        let low = real.min() ?? 0, high = real.max() ?? 1
+        let shown = min(table.rows, sampledPoints)
+        var html = "<h2>Samples</h2>\n<p class=\"note\">The first \(SampleImages.shown) samples of "
+            + (shown < table.rows ? "the first \(shown) of the \(table.rows) points" : "each point")
+            + ", and beside them each sample's nearest training image (dark is ink; grey scale \(escape(Table.short(low)))–\(escape(Table.short(high))), values beyond it clamped).</p>\n"
+        html += "<table>\n<tr>" + located.map { "<th>\(escape($0))</th>" }.joined()
+            + "<th>memorization_rate</th><th>samples</th><th>nearest training images</th></tr>\n"
+        let rate = table["memorization_rate"]?.numbers
+        for row in 0..<shown {
+            html += "<tr>" + located.map { cell(table[$0]!, row) }.joined()
+                + "<td>\(rate.map { escape(Table.short($0[row])) } ?? "")</td>"
+            for grid in [samples.images[row], samples.nearest[row]] {
+                let uri = ImageGrid.dataURI(grid, shape: samples.shape, columns: 8, low: low, high: high)
+                html += "<td><img alt=\"\" src=\"\(uri)\" style=\"image-rendering: pixelated; width: \(4 * (8 * (samples.shape[1] + 1) + 1))px\"></td>"
+            }
+            html += "</tr>\n"
+        }
+        return html + "</table>\n"
     }
 
     static func cell(_ column: Column, _ row: Int) -> String {

@@ -15,6 +15,8 @@ public struct Results: Sendable {
     /// The recorded steps and, per metric, one row of values per point (NaN after a stop).
     public var steps: [Int]
     public var trajectories: [(metric: String, values: [[Double]])]
+    /// Generated images (/samples), the first few of each point.
+    public var samples: SampleImages?
 
     public init(path: String, attributes: [(name: String, value: String)], summary: Table, roles: [String: SummaryRole],
                 steps: [Int], trajectories: [(metric: String, values: [[Double]])]) {
@@ -94,6 +96,9 @@ public struct Results: Sendable {
             }
         }
         self.init(path: path, attributes: attributes, summary: summary, roles: roles, steps: steps, trajectories: trajectories)
+        if try file.kind(of: ResultsLayout.samples) == .group {
+            samples = try SampleImages(try file.openGroup(ResultsLayout.samples), points: summary.rows, path: path)
+        }
     }
 
     public func attribute(_ name: String) -> String? { attributes.first { $0.name == name }?.value }
@@ -114,5 +119,35 @@ public struct Results: Sendable {
     /// aggregates average over.
     public func isReplicate(_ name: String) -> Bool {
         roles[name] == .replicate || roles[name] == .fold
+    }
+}
+
+/// The images of a results file's /samples group, as a report shows them: per
+/// point, its first `SampleImages.shown` samples and their nearest training images.
+public struct SampleImages: Sendable {
+    /// How many samples of each point are kept.
+    public static let shown = 16
+    /// [height, width].
+    public var shape: [Int]
+    /// Per point, per kept sample, the pixels row by row (NaN where a point had fewer).
+    public var images: [[[Double]]]
+    public var nearest: [[[Double]]]
+
+    init(_ group: Group, points: Int, path: String) throws {
+        let set = try group.openDataset(ResultsLayout.Samples.images), near = try group.openDataset(ResultsLayout.Samples.nearestTrain)
+        let dims = try set.shape
+        guard dims.count == 4, dims[0] == points, try near.shape == dims else {
+            throw ResultsError("\(path): /samples/images has shape \(dims), not points × samples × height × width with points = \(points)")
+        }
+        shape = [dims[2], dims[3]]
+        let pixels = dims[2] * dims[3], kept = min(dims[1], SampleImages.shown)
+        func read(_ set: HDF5.Dataset) throws -> [[[Double]]] {
+            try (0..<points).map { point in
+                let row = try set.readRows(point..<(point + 1), as: Double.self)
+                return (0..<kept).map { Array(row[($0 * pixels)..<(($0 + 1) * pixels)]) }
+            }
+        }
+        images = try read(set)
+        nearest = try read(near)
     }
 }

@@ -59,6 +59,27 @@ struct DiffusionRunTests {
         }
         let again = try workspace.regime("run")
         #expect(again.status == 0 && again.stderr.contains("up to date"), "\(again.stderr)")
+
+        // The report shows each point's first samples and their nearest training images, as pictures Pillow decodes
+        // to the grey levels of the stored pixels (white 0, black the largest training pixel, 16).
+        let page = workspace.path("report.html")
+        #expect(try Subprocess.regime(["report", workspace.path("results/diffusion.h5"), "-o", page]).status == 0)
+        let decoded = try #require(try Python.json("bmp_pixels.py", [page])["images"] as? [[String: Any]])
+        #expect(decoded.count == 10)
+        let first = decoded[0]
+        // 16 samples in rows of 8, one pixel apart: 8·9 + 1 by 2·9 + 1.
+        #expect(first["width"] as? Int == 73 && first["height"] as? Int == 19)
+        let grey = try #require(first["grey"] as? [Int])
+        for sample in [0, 9] {
+            let top = 1 + (sample / 8) * 9, left = 1 + (sample % 8) * 9
+            for y in 0..<8 {
+                for x in 0..<8 {
+                    let value = pixels[sample * 64 + y * 8 + x]
+                    let expected = Int((255 * (1 - min(max(value / 16, 0), 1))).rounded())
+                    #expect(grey[(top + y) * 73 + left + x] == expected, "sample \(sample) pixel (\(y), \(x))")
+                }
+            }
+        }
     }
 
     @Test("latent diffusion and conditioning: samples decoded to pixels, class agreement with guidance")
