@@ -5,11 +5,14 @@ public struct DataShape: Sendable, Equatable {
     public var trainRows: Int
     public var testRows: Int
     public var features: Int
+    /// Diffusion pairs: T, the steps the rows are spread over (half of them noise).
+    public var steps: Int?
 
-    public init(trainRows: Int, testRows: Int, features: Int) {
+    public init(trainRows: Int, testRows: Int, features: Int, steps: Int? = nil) {
         self.trainRows = trainRows
         self.testRows = testRows
         self.features = features
+        self.steps = steps
     }
 
     public var rows: Int { trainRows + testRows }

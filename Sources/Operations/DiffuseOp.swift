@@ -127,6 +127,7 @@ extension DiffuseOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         guard let input, let p = try? Parameters(instance.parameters) else { return nil }
         let images = min(p.images ?? input.trainRows, input.trainRows), steps = p.schedule.steps
-        return DataShape(trainRows: 2 * images * p.copies * steps, testRows: 2 * input.testRows * p.testCopies * steps, features: input.features)
+        return DataShape(trainRows: 2 * images * p.copies * steps, testRows: 2 * input.testRows * p.testCopies * steps,
+                         features: p.latent.map { min($0, input.features) } ?? input.features, steps: steps)
     }
 }

@@ -58,7 +58,7 @@ struct HDF5LoadTests {
         try file.write("X", (0..<20).map(Double.init), shape: [10, 2])
         try file.write("y", (0..<9).map(Double.init))
         try file.write("y10", (0..<10).map(Double.init))
-        try file.write("cube", [Double](repeating: 0, count: 8), shape: [2, 2, 2])
+        try file.write("cube", [Double](repeating: 0, count: 16), shape: [2, 2, 2, 2])
         try file.writeStrings("words", ["a", "b"])
         try file.write("Xnan", [1.0, .nan, 3, 4], shape: [2, 2])
         try file.write("y2", [1.0, 2])
@@ -67,7 +67,7 @@ struct HDF5LoadTests {
         #expect(errorText(path, y: "y") == "\(path): /y: y has 9 values but X (/X) has 10 rows")
         #expect(errorText(path, x: "missing", y: "y10")
                 == "\(path): /missing: no dataset here (the X path; datasets in the file: /X, /y, /y10, /cube, /words, /Xnan, /y2)")
-        #expect(errorText(path, x: "cube", y: "y10") == "\(path): /cube: X must be 2-D (n × d), this dataset has shape [2, 2, 2]")
+        #expect(errorText(path, x: "cube", y: "y10") == "\(path): /cube: X must be 2-D (n × d) or an image stack (n × h × w), this dataset has shape [2, 2, 2, 2]")
         #expect(errorText(path, x: "words", y: "y10") == "\(path): /words: X must be numeric, this dataset holds variable-length string data")
         #expect(errorText(path, x: "Xnan", y: "y2")
                 == "\(path): /Xnan: row 0, column 1 holds nan (drop_nonfinite: true drops such rows)")
@@ -82,5 +82,30 @@ struct HDF5LoadTests {
         let truncated = try #require(errorText(cut))
         #expect(truncated.hasPrefix("\(cut): H5Fopen: unable to open file"))
         #expect(truncated.contains("truncated file"))
+    }
+
+    @Test("image stacks: data/digits.h5 holds scikit-learn's digits; an unlabelled stack, a flat one with image_shape, and a wrong shape")
+    func imageStacks() throws {
+        let (digits, _) = try Dataset.loadHDF5(path: Paths.repository("data/digits.h5").path, x: "/images", y: "/labels")
+        let reference = try Python.json("digits_reference.py")
+        #expect(digits.rows == 1797 && digits.features == 64 && digits.imageShape == [8, 8])
+        #expect(digits.x.storage == (reference["images"] as? [Int])?.map(Double.init))
+        #expect(digits.y == (reference["labels"] as? [Int])?.map(Double.init))
+        #expect(digits.hasLabels)
+
+        let dir = try TemporaryDirectory("load-images")
+        let path = dir.file("images.h5")
+        let file = try File.create(path)
+        try file.write("stack", (0..<24).map(Double.init), shape: [2, 3, 4])
+        try file.write("flat", (0..<24).map(Double.init), shape: [2, 12])
+        try file.close()
+        let (stack, _) = try Dataset.loadHDF5(path: path, x: "stack", y: "/y")
+        #expect(stack.imageShape == [3, 4] && stack.rows == 2 && stack.x[1, 0] == 12 && stack.y.allSatisfy(\.isNaN) && !stack.hasLabels)
+        let (flat, _) = try Dataset.loadHDF5(path: path, x: "flat", y: "/y", imageShape: [4, 3])
+        #expect(flat.imageShape == [4, 3] && flat.x == stack.x)
+        #expect(throws: DataError.self) { try Dataset.loadHDF5(path: path, x: "stack", y: "/y", imageShape: [4, 3]) }
+        #expect(throws: DataError.self) { try Dataset.loadHDF5(path: path, x: "flat", y: "/y", imageShape: [5, 3]) }
+        // Without image_shape, a 2-D X still needs its y.
+        #expect(throws: DataError.self) { try Dataset.loadHDF5(path: path, x: "flat", y: "/y") }
     }
 }

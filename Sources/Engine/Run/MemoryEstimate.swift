@@ -88,6 +88,19 @@ public struct MemoryEstimate: Sendable {
             // shared, X·diag(√w′) and its Gram matrix.
             if case .flow = group.batchKey.method { trainer += 8 * (2 * n * n * k + n * d + n * n) }
             if group.batchKey.model == .linear, n < d, !group.batchKey.method.isFlow { trainer += 8 * (n * n + 3 * n * k) }
+            if let steps = shape.steps {
+                // A denoiser batch: per step, the eigenbasis of a q × q Gram
+                // matrix and q × m projections (kept for every step), the
+                // features of one step's pairs, and each point's W_t.
+                let parameters = group.expansion.stage.parameters
+                var widths = [parameters["features"]?.number ?? 256]
+                for case .values(let key, let values) in group.expansion.sweep.axes where key == "features" {
+                    widths += values.compactMap(\.number)
+                }
+                let q = parameters["model"]?.string == "random_features" || widths.count > 1 ? widths.max()! : d
+                let t = Double(steps), pairs = n / (2 * t)
+                trainer = 8 * (t * (q * q + 3 * q * d) + 2 * pairs * q + q * q + k * t * q * d)
+            }
             let trajectories = 8 * 5 * (recorded * metrics * k + d * k)
             let bytes = trainer + trajectories
             if bytes > worst?.bytes ?? -1 {
