@@ -84,7 +84,7 @@ struct DiffusionTests {
         #expect(fewer.trainPairs[1].noisy.storage == Array(data.trainPairs[1].noisy.storage.prefix(10 * 20 * d)))
     }
 
-    @Test("linear and random-features ridge equal scikit-learn's Ridge, and λ = 0 lstsq's minimum-norm solution, to 1e-9")
+    @Test("linear and random-features ridge equal scikit-learn's Ridge to 1e-10, and λ = 0 lstsq's minimum-norm solution to 1e-9")
     func ridgeAgrees() throws {
         let data = try Self.data()
         for width in [nil, 40, 200] as [Int?] {
@@ -100,9 +100,9 @@ struct DiffusionTests {
                     if lambda > 0 {
                         let w = try answer.openDataset("\(t)/ridge_W").readDoubles()
                         let b = try answer.openDataset("\(t)/ridge_b").readDoubles()
-                        #expect(relativeDistance(step.weights.storage, w) < 1e-9, "\(model) t = \(t)")
+                        #expect(relativeDistance(step.weights.storage, w) < 1e-10, "\(model) t = \(t)")
                         // b here is the intercept at the centred features: ē; scikit-learn's, moved to them.
-                        #expect(relativeDistance(step.bias, b) < 1e-9, "\(model) t = \(t)")
+                        #expect(relativeDistance(step.bias, b) < 1e-10, "\(model) t = \(t)")
                         let trainLoss = try answer.openDataset("\(t)/ridge_train_loss").readDoubles()[0]
                         let testLoss = try answer.openDataset("\(t)/ridge_test_loss").readDoubles()[0]
                         let names = output.metricNames
@@ -110,7 +110,8 @@ struct DiffusionTests {
                         #expect(abs(output.results[0].metrics[names.firstIndex(of: "test_loss_t\(t)")!] / testLoss - 1) < 1e-9)
                     } else {
                         let w = try answer.openDataset("\(t)/lstsq_W").readDoubles()
-                        #expect(relativeDistance(step.weights.storage, w) < 1e-8, "\(model) t = \(t) λ = 0")
+                        // A pseudo-inverse: the error scales with the features' condition number (measured ≤ 2e-11).
+                        #expect(relativeDistance(step.weights.storage, w) < 1e-9, "\(model) t = \(t) λ = 0")
                     }
                 }
             }
