@@ -94,12 +94,8 @@ public struct PrincipalComponents: Sendable, Equatable {
     public let basis: Matrix
 
     public init(_ rows: Matrix, components: Int) throws {
-        let n = rows.rows, d = rows.columns, k = min(components, d)
-        var means = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { means[j] += rows[i, j] } }
-        means = means.map { $0 / Double(n) }
-        var centered = rows
-        for i in 0..<n { for j in 0..<d { centered.storage[i * d + j] -= means[j] } }
+        let d = rows.columns, k = min(components, d)
+        let means = rows.columnMeans, centered = rows.centered(by: means)
         let covariance = BLAS.product(centered, .transpose, centered, .none)
         let (_, vectors) = try LAPACK.symmetricEigen(covariance)
         var basis = Matrix(rows: d, columns: k)
@@ -112,18 +108,12 @@ public struct PrincipalComponents: Sendable, Equatable {
 
     /// The rows' coordinates in the components (n × k).
     public func project(_ rows: Matrix) -> Matrix {
-        var centered = rows
-        let d = rows.columns
-        for i in 0..<rows.rows { for j in 0..<d { centered.storage[i * d + j] -= mean[j] } }
-        return BLAS.product(centered, basis)
+        BLAS.product(rows.centered(by: mean), basis)
     }
 
     /// Points of the component space back in the original one: μ + B·z per row.
     public func reconstruct(_ codes: Matrix) -> Matrix {
-        var rows = BLAS.product(codes, .none, basis, .transpose)
-        let d = rows.columns
-        for i in 0..<rows.rows { for j in 0..<d { rows.storage[i * d + j] += mean[j] } }
-        return rows
+        BLAS.product(codes, .none, basis, .transpose).centered(by: mean.map { -$0 })  // centring by −μ adds μ
     }
 }
 

@@ -75,6 +75,21 @@ public struct Matrix: Equatable, Sendable {
         return result
     }
 
+    /// The mean of each column (of the rows).
+    public var columnMeans: [Double] {
+        var means = [Double](repeating: 0, count: columns)
+        for i in 0..<rows { for j in 0..<columns { means[j] += storage[i * columns + j] } }
+        return means.map { $0 / Double(Swift.max(rows, 1)) }
+    }
+
+    /// Every row minus `means` (one per column).
+    public func centered(by means: [Double]) -> Matrix {
+        precondition(means.count == columns, "one mean per column")
+        var result = self
+        for i in 0..<rows { for j in 0..<columns { result.storage[i * columns + j] -= means[j] } }
+        return result
+    }
+
     /// The rows at `indices`, in that order (a gather, so a copy).
     public func selectingRows<C: Collection>(_ indices: C) -> Matrix where C.Element == Int {
         var values: [Double] = []

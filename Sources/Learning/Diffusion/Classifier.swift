@@ -14,15 +14,10 @@ public struct RidgeClassifier: Sendable {
     public init(_ images: ImageSet) throws {
         guard let labels = images.labels, let top = labels.max() else { throw LearningError("the classifier needs labelled images") }
         let x = images.images, n = x.rows, d = x.columns, classes = top + 1
-        var means = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { means[j] += x[i, j] / Double(n) } }
-        var centered = x
-        for i in 0..<n { for j in 0..<d { centered.storage[i * d + j] -= means[j] } }
-        var targets = Matrix(rows: n, columns: classes, repeating: -1)
-        for (i, label) in labels.enumerated() { targets.storage[i * classes + label] = 1 }
-        var targetMeans = [Double](repeating: 0, count: classes)
-        for i in 0..<n { for c in 0..<classes { targetMeans[c] += targets[i, c] / Double(n) } }
-        for i in 0..<n { for c in 0..<classes { targets.storage[i * classes + c] -= targetMeans[c] } }
+        let means = x.columnMeans, centered = x.centered(by: means)
+        var signs = Matrix(rows: n, columns: classes, repeating: -1)
+        for (i, label) in labels.enumerated() { signs.storage[i * classes + label] = 1 }
+        let targetMeans = signs.columnMeans, targets = signs.centered(by: targetMeans)
         var gram = BLAS.product(centered, .transpose, centered, .none)
         for index in gram.storage.indices { gram.storage[index] /= Double(n) }
         lambda = 1e-2 * (0..<d).reduce(0) { $0 + gram[$1, $1] } / Double(d)

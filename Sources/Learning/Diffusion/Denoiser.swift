@@ -91,14 +91,9 @@ public struct DenoiserContext: Sendable {
     public init(_ data: DiffusionData) {
         schedule = data.schedule
         classes = data.classes ?? 0
-        let points = data.trainPoints, n = points.rows, d = points.columns
-        var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += points[i, j] } }
-        for j in 0..<d { mean[j] /= Double(n) }
-        var variance = 0.0
-        for i in 0..<n { for j in 0..<d { let e = points[i, j] - mean[j]; variance += e * e } }
-        self.mean = mean
-        pixelVariance = variance / Double(n * d)
+        let points = data.trainPoints
+        mean = points.columnMeans
+        pixelVariance = points.centered(by: mean).storage.reduce(0) { $0 + $1 * $1 } / Double(points.storage.count)
     }
 
     /// The inputs of a denoiser's step t: x (n × m), then the class one-hot (n × L) when conditioned.
@@ -267,9 +262,8 @@ public enum EmpiricalOptimalDenoiser {
 public enum WienerFilter {
     public static func weights(_ images: Matrix, schedule: NoiseSchedule, classes: Int = 0) throws -> DenoiserWeights {
         let n = images.rows, d = images.columns
-        let mean = StepProblem.columnMeans(images)
-        var centered = images
-        StepProblem.subtract(mean, from: &centered)
+        let mean = images.columnMeans
+        let centered = images.centered(by: mean)
         var covariance = BLAS.product(centered, .transpose, centered, .none)
         for index in covariance.storage.indices { covariance.storage[index] /= Double(n) }
         let (values, vectors) = try LAPACK.symmetricEigen(covariance)

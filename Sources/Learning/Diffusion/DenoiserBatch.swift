@@ -253,16 +253,15 @@ struct StepProblem {
     let testEnergy: Double
 
     init(context: DenoiserContext, random: RandomFeatures?, train: DenoisingPairs, test: DenoisingPairs?, t: Int) throws {
-        var phi = context.features(train.noisy, condition: train.condition, t: t, random: random)
-        let n = phi.rows, q = phi.columns, d = train.noise.columns
+        let raw = context.features(train.noisy, condition: train.condition, t: t, random: random)
+        let n = raw.rows, q = raw.columns, d = train.noise.columns
         rows = n
         features = q
         pixels = d
-        center = StepProblem.columnMeans(phi)
-        StepProblem.subtract(center, from: &phi)
-        var noise = train.noise
-        targetMean = StepProblem.columnMeans(noise)
-        StepProblem.subtract(targetMean, from: &noise)
+        center = raw.columnMeans
+        let phi = raw.centered(by: center)
+        targetMean = train.noise.columnMeans
+        let noise = train.noise.centered(by: targetMean)
         var gram = Matrix(rows: q, columns: q)
         phi.storage.withUnsafeBufferPointer { a in
             gram.storage.withUnsafeMutableBufferPointer { c in
@@ -284,8 +283,7 @@ struct StepProblem {
         BLAS.gemm(phi, .none, BLAS.product(eigenvectors, leastSquares), .none, alpha: -1, beta: 1, into: &residual)
         leastSquaresLoss = residual.storage.reduce(0) { $0 + $1 * $1 } / Double(n * d)
         if let test {
-            var psi = context.features(test.noisy, condition: test.condition, t: t, random: random)
-            StepProblem.subtract(center, from: &psi)
+            let psi = context.features(test.noisy, condition: test.condition, t: t, random: random).centered(by: center)
             // Ψ = [Φ_c,test·V, 1]: the features in the eigenbasis, and the bias.
             let rotated = BLAS.product(psi, eigenvectors)
             let m = psi.rows
@@ -372,16 +370,5 @@ struct StepProblem {
         var total = 0.0
         for index in theta.storage.indices { total += theta.storage[index] * (h.storage[index] - 2 * testCross.storage[index]) }
         return (total + testEnergy) / Double(d)
-    }
-
-    static func columnMeans(_ m: Matrix) -> [Double] {
-        var means = [Double](repeating: 0, count: m.columns)
-        for i in 0..<m.rows { for j in 0..<m.columns { means[j] += m.storage[i * m.columns + j] } }
-        return means.map { $0 / Double(max(m.rows, 1)) }
-    }
-
-    static func subtract(_ means: [Double], from m: inout Matrix) {
-        let c = m.columns
-        for i in 0..<m.rows { for j in 0..<c { m.storage[i * c + j] -= means[j] } }
     }
 }

@@ -131,12 +131,7 @@ public enum FrechetDistance {
     }
 
     static func moments(_ m: Matrix) -> ([Double], Matrix) {
-        let n = m.rows, k = m.columns
-        var mean = [Double](repeating: 0, count: k)
-        for i in 0..<n { for j in 0..<k { mean[j] += m[i, j] } }
-        mean = mean.map { $0 / Double(n) }
-        var centered = m
-        for i in 0..<n { for j in 0..<k { centered.storage[i * k + j] -= mean[j] } }
+        let n = m.rows, mean = m.columnMeans, centered = m.centered(by: mean)
         var covariance = BLAS.product(centered, .transpose, centered, .none)
         for index in covariance.storage.indices { covariance.storage[index] /= Double(max(n - 1, 1)) }
         return (mean, covariance)
