@@ -161,7 +161,8 @@ public struct DiffusionData: Sendable, Equatable {
         self.latent = map
         let encode = { (images: Matrix) in map?.project(images) ?? images }
         trainPoints = encode(train.images)
-        let classes = conditioned ? (self.classifierImages.labels ?? train.labels ?? []).max().map { $0 + 1 } : nil
+        // L: every class any image shows (held-out ones included, so a held-out class is a column of its own).
+        let classes = conditioned ? ((self.classifierImages.labels ?? []) + (train.labels ?? []) + (test?.labels ?? [])).max().map { $0 + 1 } : nil
         self.classes = classes
         trainPairs = DiffusionData.pairs(trainPoints, labels: classes.map { _ in train.labels! }, classes: classes ?? 0,
                                          dropout: labelDropout, schedule: schedule, copies: copies, stream: stream, part: "train")

@@ -52,6 +52,9 @@ struct DiffuseOp: InstanceOperation {
         }
     }
 
+    /// Labels a conditioned denoiser takes: 0 … classLimit − 1.
+    static let classLimit = 1000
+
     /// What a denoiser is told besides x_t.
     enum Condition: String, CaseIterable {
         case none, label
@@ -93,8 +96,10 @@ struct DiffuseOp: InstanceOperation {
         guard let shape = data.train.imageShape else {
             throw fail("diffuse needs images: load an N × h × w image stack, or give load image_shape: [h, w] for rows of h·w pixels")
         }
+        // Class labels: whole numbers 0 … 999 (one-hot inputs beyond that would be a data error, not a class).
         func images(_ set: Dataset) -> ImageSet {
-            ImageSet(images: set.x, shape: shape, labels: set.hasLabels ? set.y.map { Int($0) } : nil)
+            let labelled = set.hasLabels && set.y.allSatisfy { $0 < Double(DiffuseOp.classLimit) }
+            return ImageSet(images: set.x, shape: shape, labels: labelled ? set.y.map { Int($0) } : nil)
         }
         var train = images(data.train)
         if let count = p.images {
@@ -106,9 +111,11 @@ struct DiffuseOp: InstanceOperation {
         let test = data.test.map(images)
         if p.conditioned {
             guard train.labels != nil else {
-                throw fail("condition: label needs class labels, and the input images have none (load's y: a dataset of integer labels ≥ 0)")
+                throw fail("condition: label needs class labels, and the input images have none (load's y: whole numbers 0 … \(DiffuseOp.classLimit - 1))")
             }
-            guard test == nil || test!.labels != nil else { throw fail("condition: label needs labels on the held-out images too") }
+            guard test == nil || test!.labels != nil else {
+                throw fail("condition: label needs labels on the held-out images too (whole numbers 0 … \(DiffuseOp.classLimit - 1))")
+            }
         }
         if let k = p.latent, k > train.pixels {
             throw fail("latent.pca: \(k) components of \(train.pixels)-pixel images; at most \(train.pixels)")

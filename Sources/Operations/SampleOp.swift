@@ -60,15 +60,18 @@ struct SampleOp: InstanceOperation {
         let asked = diffusion.classes.map { _ in (0..<p.count).map { shown[$0 % shown.count] } }
         let points = Sampler.sample(denoiser, count: p.count, mode: p.mode, stream: stream, classes: asked, guidance: p.guidance)
         let samples = diffusion.decode(points)
-        let metrics = try SampleMetrics(samples: samples, train: diffusion.train.images, test: diffusion.test?.images,
-                                        components: min(p.components, diffusion.train.pixels))
+        // A diverged denoiser's samples are not finite: NaN metrics, not a failed run.
+        let finite = samples.storage.allSatisfy(\.isFinite)
+        let metrics = finite ? try SampleMetrics(samples: samples, train: diffusion.train.images, test: diffusion.test?.images,
+                                                 components: min(p.components, diffusion.train.pixels))
+            : SampleMetrics.undefined(samples: p.count)
         var names = SampleMetrics.names, values = metrics.values
         if let asked {
             // Class agreement, by a classifier of the real training images; its own held-out accuracy beside it.
             let classifier = try RidgeClassifier(diffusion.classifierImages)
             let predicted = classifier.predict(samples)
             names += ["class_agreement", "classifier_test_accuracy"]
-            values.append(Double(zip(predicted, asked).filter { $0 == $1 }.count) / Double(p.count))
+            values.append(finite ? Double(zip(predicted, asked).filter { $0 == $1 }.count) / Double(p.count) : .nan)
             if let test = diffusion.test, let labels = test.labels {
                 values.append(Double(zip(classifier.predict(test.images), labels).filter { $0 == $1 }.count) / Double(test.count))
             } else {
@@ -83,7 +86,8 @@ struct SampleOp: InstanceOperation {
             ?? diffusion.trainPoints.storage.count
         values += [Double(parameters), SampleOp.flops(denoiser, data: diffusion)]
         return .samples(SampleArtifact(images: samples, shape: diffusion.train.shape, nearestTrain: metrics.nearestTrainIndex,
-                                       nearestImages: diffusion.train.images.selectingRows(metrics.nearestTrainIndex),
+                                       nearestImages: finite ? diffusion.train.images.selectingRows(metrics.nearestTrainIndex)
+                                           : Matrix(rows: p.count, columns: diffusion.train.pixels, repeating: .nan),
                                        metricNames: names, metrics: values))
     }
 

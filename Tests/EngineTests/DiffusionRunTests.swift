@@ -107,6 +107,7 @@ struct DiffusionRunTests {
             (["--set", "samples.guidance=1"], "guidance needs denoisers that see the class"),
             (["--set", "linear.model=squared", "--set", "linear.init_scale=1"], "a fit of diffusion pairs trains a denoiser"),
             (["--set", "linear.optimizer.method=sgd"], "a denoiser trains by gd or in closed form"),
+            (["--set", "linear.input=split"], "stage 'linear_samples' (sample) draws from denoisers, but 'linear' trains on 'split', a split stage"),
         ]
         for (arguments, message) in cases {
             let workspace = try workspace("diffusion-bad")
@@ -115,5 +116,22 @@ struct DiffusionRunTests {
             #expect(run.stderr.contains(message), "\(arguments): \(run.stderr)")
             #expect(!run.stderr.contains("Fatal error") && !run.stderr.contains("Stack dump"))
         }
+    }
+
+    @Test("a diverged denoiser's samples are measured, not a failed run; --force on a fit draws its samples again")
+    func divergedAndForced() throws {
+        let workspace = try workspace("diffusion-diverged")
+        let run = try workspace.regime("run", ["--set", "linear.optimizer.lr=50"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let file = try File.open(workspace.path("results/diffusion.h5"))
+        let summary = try file.openGroup("summary")
+        #expect(try summary.openDataset("status").readStrings()[3] == "diverged")
+        #expect(try summary.openDataset("memorization_rate").readDoubles()[4] == 1)
+        try file.close()
+        let forced = try workspace.regime("run", ["--set", "linear.optimizer.lr=50", "--force", "linear", "--dry-run"])
+        #expect(forced.status == 0)
+        let lines = (forced.stdout + forced.stderr).split(separator: "\n")
+        #expect(lines.contains { $0.hasPrefix("linear_samples") && $0.contains("forced") }, "\(forced.stdout)")
+        #expect(!lines.contains { $0.hasPrefix("reference") }, "the memorizer's samples stay cached")
     }
 }

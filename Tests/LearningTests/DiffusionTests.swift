@@ -214,6 +214,18 @@ struct SamplingTests {
         }
     }
 
+    @Test("a copy of a training image held twice is memorized; with one distinct training image the rate is undefined")
+    func memorizationEdges() throws {
+        let (train, test) = try DiffusionTests.digits(5)
+        // Image 0 twice: a sample equal to it is memorized (its second-nearest distinct image is far).
+        let doubled = train.images.selectingRows([0, 0, 1, 2, 3])
+        let sample = train.images.selectingRows([0])
+        let metrics = try SampleMetrics(samples: sample, train: doubled, test: test.images, components: 3)
+        #expect(metrics.memorizationRate == 1 && metrics.nearestTrain == 0 && metrics.nearestTrainIndex == [0])
+        let single = try SampleMetrics(samples: sample, train: train.images.selectingRows([0, 0]), test: test.images, components: 3)
+        #expect(single.memorizationRate.isNaN && single.nearestTrain == 0)
+    }
+
     @Test("memorization rate, nearest distances and the Fréchet distance equal NumPy and SciPy's")
     func metricsAgree() throws {
         let (train, test) = try DiffusionTests.digits(60, test: 50)

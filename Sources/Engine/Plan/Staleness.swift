@@ -20,13 +20,14 @@ struct Staleness {
         let expansions = plan.plan.expansions
         func stage(of index: Int) -> String { plan.plan.expansion(containing: index).stage.id }
         func gathers(_ index: Int) -> Bool { plan.plan.expansion(containing: index).stage.operation.gathers }
-        // Which stages are forced: those named, and the outputs anywhere below
-        // them (rewritten so that they reflect the recomputation).
+        // Which stages are forced: those named, and the outputs and sample
+        // stages anywhere below them (rewritten so that they reflect the recomputation).
         var forced = force
         var below = force
         for stage in spec.topologicalOrder where stage.inputIDs.contains(where: below.contains) {
             below.insert(stage.id)
-            if stage.operation.gathers { forced.insert(stage.id) }
+            // Samples of a retrained fit are drawn again, like the outputs that hold them.
+            if stage.operation.gathers || stage.operation.readsFitData { forced.insert(stage.id) }
         }
 
         // 1. What is already done. Data is never cached (docs/architecture.md,

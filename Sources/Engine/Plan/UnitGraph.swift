@@ -22,9 +22,7 @@ struct UnitGraph {
     init(plan: Plan, batches: [WorkPlan.FitBatch], mustRun: Set<Int>) {
         var unitOf: [Int: Int] = [:]  // instance → unit
         // Instances of stages that read fit points (sample) come after the batches.
-        func readsFits(_ expansion: StageExpansion) -> Bool {
-            expansion.stage.inputs.contains { slot in slot.stages.contains { plan.expansion(of: $0)?.stage.operation.output == .fits } }
-        }
+        func readsFits(_ expansion: StageExpansion) -> Bool { expansion.stage.operation.readsFitData }
         func addInstances(_ expansions: [StageExpansion]) {
             for expansion in expansions {
                 for index in expansion.range where mustRun.contains(index) {
@@ -44,7 +42,9 @@ struct UnitGraph {
         addInstances(instanceStages.filter(readsFits))
         for expansion in plan.expansions where expansion.stage.operation.gathers {
             for index in expansion.range where mustRun.contains(index) {
-                let dependencies = Set(plan.instance(index).inputs.flatMap(\.instances).compactMap { unitOf[$0] })
+                // A gathered sample instance's training result is read from its fit point's batch.
+                let gathered = plan.instance(index).inputs.flatMap(\.instances)
+                let dependencies = Set((gathered + gathered.map(plan.trainingSource)).compactMap { unitOf[$0] })
                 units.append(Unit(id: units.count, work: .gather(index), dependencies: dependencies.sorted()))
             }
         }

@@ -51,12 +51,8 @@ struct PointGatherer: GatheredPoints {
         points = instance.inputs.flatMap(\.instances)
         var sources: [Int] = [], sampleKeys: [Int: String] = [:]
         for (output, point) in points.enumerated() {
-            if plan.plan.expansion(containing: point).stage.operation.output == .samples {
-                sources.append(plan.plan.instance(point).inputs("input")[0])
-                sampleKeys[output] = plan.key(point)
-            } else {
-                sources.append(point)
-            }
+            sources.append(plan.plan.trainingSource(of: point))
+            if sources[output] != point { sampleKeys[output] = plan.key(point) }
         }
         self.sources = sources
         self.sampleKeys = sampleKeys

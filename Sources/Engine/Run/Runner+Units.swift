@@ -286,13 +286,10 @@ extension Runner {
         var locations: [Int: (batch: String, row: Int)] = [:]
         for point in Set(instance.inputs.flatMap(\.instances)) {
             // A sample instance's training result is its fit point's.
-            var source = point
-            if plan.plan.expansion(containing: point).stage.operation.output == .samples {
-                source = plan.plan.instance(point).inputs("input")[0]
-                if !cache.hasObject(plan.instances[point].key) {
-                    missing[point] = failed[source] ?? "its samples were not made in this run"
-                    continue
-                }
+            let source = plan.plan.trainingSource(of: point)
+            if source != point, !cache.hasObject(plan.instances[point].key) {
+                missing[point] = failed[source] ?? "its samples were not made in this run"
+                continue
             }
             guard let (batch, row) = work.location[source] else { continue }
             if let message = failed[source] {

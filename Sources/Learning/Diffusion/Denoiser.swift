@@ -219,7 +219,8 @@ public struct Denoiser: Sendable {
 /// E[ε_t | x_t] for x_0 uniform over the training images x⁽¹⁾…x⁽ᴺ⁾:
 /// (σ_t²/S_t)·(x − Σᵢ wᵢ x⁽ⁱ⁾), wᵢ = softmax_i(−‖x − x⁽ⁱ⁾‖²/(2S_t)), computed
 /// with the largest logit subtracted (no overflow at small S_t).
-/// Conditioned on a class, the average runs over that class's images only.
+/// Conditioned on a class, the average runs over that class's images only
+/// (over all of them for a class no training image shows).
 public enum EmpiricalOptimalDenoiser {
     public static func predict(_ x: Matrix, images: Matrix, schedule: NoiseSchedule, t: Int, labels: [Int]? = nil,
                                condition: Matrix? = nil) -> Matrix {
@@ -229,11 +230,13 @@ public enum EmpiricalOptimalDenoiser {
         let cross = BLAS.product(x, .none, images, .transpose)  // n × N
         let imageNorms = (0..<count).map { i in (0..<d).reduce(0.0) { $0 + images[i, $1] * images[i, $1] } }
         var weights = Matrix(rows: n, columns: count)
+        let shown = Set(labels ?? [])
         for r in 0..<n {
             var largest = -Double.infinity
-            // The class asked for, if any: the other classes' images weigh nothing.
+            // The class asked for, if any: the other classes' images weigh nothing
+            // (a class no training image shows is no class: the average runs over all).
             var asked: Int?
-            if let condition, labels != nil { asked = (0..<condition.columns).first { condition[r, $0] == 1 } }
+            if let condition, labels != nil { asked = (0..<condition.columns).first { condition[r, $0] == 1 && shown.contains($0) } }
             for i in 0..<count {
                 let excluded = asked != nil && labels![i] != asked!
                 let logit = excluded ? -Double.infinity : (2 * cross.storage[r * count + i] - imageNorms[i]) / (2 * variance)

@@ -12,7 +12,7 @@ import LinearAlgebra
 /// + const, so in Z = VᵀW every row i is its own quadratic:
 ///
 /// - `exact`: Z*ᵢ = R̃ᵢ/(Λᵢ + λ) (R̃ = VᵀR), b = ē — ridge, and at λ = 0 the
-///   minimum-norm least-squares solution (directions with Λᵢ ≤ q·ε·Λ_max dropped,
+///   minimum-norm least-squares solution (directions with Λᵢ ≤ max(n, q)·ε·Λ_max dropped,
 ///   as a pseudo-inverse does);
 /// - `gd`: GD's k-th iterate from W₀ (b₀ = 0) at step size η is exactly
 ///   Zᵢ(k) = Z*ᵢ + ρᵢᵏ(Z₀ᵢ − Z*ᵢ), ρᵢ = 1 − η(Λᵢ + λ), and b(k) = ē − (1 − η)ᵏē:
@@ -55,24 +55,25 @@ public struct DenoiserBatch: Sendable {
         let context = DenoiserContext(data)
         let schedule = data.schedule, steps = schedule.steps, d = data.dimension
         let hasTest = data.testPairs != nil
-        // Random features, one set per distinct stream (a λ or α sweep shares them).
-        var features: [RandomFeatures?] = []
-        var featureSets: [String: RandomFeatures] = [:]
-        for (index, point) in points.enumerated() {
-            guard case .randomFeatures(let width) = point.model else { features.append(nil); continue }
-            let label = "\(featureStreams[index].key.0)/\(featureStreams[index].key.1)/\(width)"
-            if featureSets[label] == nil { featureSets[label] = RandomFeatures(width: width, inputs: context.inputs, stream: featureStreams[index]) }
-            features.append(featureSets[label])
-        }
-        // Groups of trained points sharing features: one eigendecomposition per group and step.
-        var groups: [String: [Int]] = [:], groupOrder: [String] = []
-        for (index, point) in points.enumerated() where point.model.isTrained {
-            let label: String
-            if case .randomFeatures(let width) = point.model {
-                label = "\(featureStreams[index].key.0)/\(featureStreams[index].key.1)/\(width)"
-            } else {
-                label = "linear"
+        // Each trained point's feature set: "linear", or its random features'
+        // stream and width (a λ or α sweep shares them). Points of one set share
+        // one eigendecomposition per step.
+        let labels: [String?] = points.indices.map { index in
+            switch points[index].model {
+            case .linear: return "linear"
+            case .randomFeatures(let width): return "\(featureStreams[index].key.0)/\(featureStreams[index].key.1)/\(width)"
+            case .empiricalOptimal, .wiener: return nil
             }
+        }
+        var featureSets: [String: RandomFeatures] = [:]
+        let features: [RandomFeatures?] = points.indices.map { index in
+            guard case .randomFeatures(let width) = points[index].model, let label = labels[index] else { return nil }
+            if featureSets[label] == nil { featureSets[label] = RandomFeatures(width: width, inputs: context.inputs, stream: featureStreams[index]) }
+            return featureSets[label]
+        }
+        var groups: [String: [Int]] = [:], groupOrder: [String] = []
+        for (index, label) in labels.enumerated() {
+            guard let label else { continue }
             if groups[label] == nil { groupOrder.append(label) }
             groups[label, default: []].append(index)
         }
@@ -103,8 +104,7 @@ public struct DenoiserBatch: Sendable {
                 built.append((denoiser, DenoiserResult(weights: weights, metrics: [], status: .ok, stop: .solved, steps: 0, learningRate: .nan,
                                                        converged: 1, trajectory: [], seconds: 0)))
             case .linear, .randomFeatures:
-                let label = groups.first { $0.value.contains(index) }!.key
-                let list = problems[label]!
+                let list = problems[labels[index]!]!
                 let start0 = DenoiserBatch.initialWeights(point, rows: q, columns: d, stream: initStreams[index])
                 let solved = list.map { $0.solve(lambda: point.l2, start: point.exact ? nil : start0) }
                 var status = FitStatus.ok, stop = StopReason.solved, taken = 0, rate = Double.nan, converged = 1.0
@@ -146,8 +146,7 @@ public struct DenoiserBatch: Sendable {
                 var made: [String: Matrix] = [:]
                 for (index, entry) in built.enumerated() {
                     let loss: Double
-                    if entry.denoiser.model.isTrained {
-                        let label = groups.first { $0.value.contains(index) }!.key
+                    if let label = labels[index] {
                         let phi = made[label] ?? context.features(pairs.noisy, condition: pairs.condition, t: t, random: entry.denoiser.random)
                         made[label] = phi
                         loss = DenoiserBatch.loss(entry.denoiser.predict(features: phi, t: t), pairs.noise)
@@ -243,7 +242,7 @@ struct StepProblem {
     let vectors: Matrix
     /// R̃ = VᵀΦ_cᵀE_c/n (q × d).
     let projected: Matrix
-    /// Below this an eigenvalue counts as zero (at λ = 0).
+    /// Below this an eigenvalue counts as zero (at λ = 0): max(n, q)·ε·Λ_max.
     let cutoff: Double
     /// The per-pixel MSE of the least-squares fit, measured directly.
     let leastSquaresLoss: Double

@@ -145,7 +145,10 @@ struct GDPath {
         consider(first(bottom, budget) { k in let j = objective(k); return !j.isFinite || j > limit }, .diverged)
         if let tol = rules.tol { consider(first(0, bottom) { objective($0) <= tol }, .tol) }
         if let rtol = rules.rtol, budget >= 1 {
-            consider(first(1, min(budget, bottom + 1)) { k in abs(change(k)) <= rtol * abs(objective(k - 1)) }, .rtol)
+            // Monotone on the way down (1 … k₀); the first step up, k₀ + 1, on its own.
+            let holds = { (k: Int) in abs(change(k)) <= rtol * abs(objective(k - 1)) }
+            let up = bottom + 1 <= budget && holds(bottom + 1) ? bottom + 1 : nil
+            consider(first(1, min(budget, bottom), holds) ?? up, .rtol)
         }
         guard let stop else { return (budget, .steps, rules.tol == nil && rules.rtol == nil ? .nan : 0) }
         return (stop.step, stop.reason, stop.reason == .diverged ? 0 : 1)

@@ -70,12 +70,20 @@ public struct SampleMetrics: Sendable, Equatable {
     public static let names = ["memorization_rate", "nearest_train_distance", "nearest_test_distance", "frechet_distance"]
     public var values: [Double] { [memorizationRate, nearestTrain, nearestTest, frechet] }
 
+    /// The metrics of finite samples (`undefined` stands in for samples a
+    /// diverged denoiser left infinite or NaN). The second-nearest image is the
+    /// nearest one that differs from the nearest (a training set may hold an
+    /// image twice); with a single distinct training image the memorization rate is NaN.
     public init(samples: Matrix, train: Matrix, test: Matrix?, components: Int) throws {
-        let (nearest, second, index) = SampleMetrics.nearestTwo(samples, train)
+        // The distinct training images, each with its first row.
+        var seen = Set<ArraySlice<Double>>(), distinctRows: [Int] = []
+        for i in 0..<train.rows where seen.insert(train.row(i)).inserted { distinctRows.append(i) }
+        let (nearest, second, index) = SampleMetrics.nearestTwo(samples, train.selectingRows(distinctRows))
         let count = Double(samples.rows)
-        memorizationRate = zip(nearest, second).filter { $0 < SampleMetrics.memorizationRatio * $1 }.count.double / count
+        memorizationRate = distinctRows.count < 2 ? .nan
+            : zip(nearest, second).filter { $0 < SampleMetrics.memorizationRatio * $1 }.count.double / count
         nearestTrain = nearest.reduce(0, +) / count
-        nearestTrainIndex = index
+        nearestTrainIndex = index.map { distinctRows[$0] }
         if let test {
             nearestTest = SampleMetrics.nearestTwo(samples, test).nearest.reduce(0, +) / count
             let pca = try PrincipalComponents(train, components: components)
@@ -84,6 +92,20 @@ public struct SampleMetrics: Sendable, Equatable {
             nearestTest = .nan
             frechet = .nan
         }
+    }
+
+    /// Every metric NaN, no nearest image (index −1): for samples that are not finite.
+    public static func undefined(samples: Int) -> SampleMetrics {
+        SampleMetrics(memorizationRate: .nan, nearestTrain: .nan, nearestTest: .nan, frechet: .nan,
+                      nearestTrainIndex: Array(repeating: -1, count: samples))
+    }
+
+    private init(memorizationRate: Double, nearestTrain: Double, nearestTest: Double, frechet: Double, nearestTrainIndex: [Int]) {
+        self.memorizationRate = memorizationRate
+        self.nearestTrain = nearestTrain
+        self.nearestTest = nearestTest
+        self.frechet = frechet
+        self.nearestTrainIndex = nearestTrainIndex
     }
 
     /// Per row of `a`: the distance to its nearest and second-nearest row of

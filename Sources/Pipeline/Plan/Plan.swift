@@ -149,6 +149,12 @@ public struct Plan: Sendable {
                              parameters: parameters, inputs: row.inputs, streamLabel: stream)
     }
 
+    /// The fit point whose batch holds an instance's training result: itself
+    /// for a fit point, its input for an instance of a stage that reads fit points (sample).
+    public func trainingSource(of index: Int) -> Int {
+        expansion(containing: index).stage.operation.readsFitData ? instance(index).inputs("input")[0] : index
+    }
+
     /// Every instance, materialized on access.
     public var instances: Instances { Instances(plan: self) }
 

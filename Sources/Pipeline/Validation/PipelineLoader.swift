@@ -99,6 +99,14 @@ public struct PipelineLoader: Sendable {
             diagnostics.append(Diagnostic("missing required key 'stages' in the pipeline", at: root.location))
         }
         diagnostics += GraphCheck.cycles(stages: stages, nodes: stageNodes)
+        // A stage that reads fit points (sample) reads denoisers: its fit must train on diffusion pairs.
+        for stage in stages where stage.operation.readsFitData {
+            guard let fitID = stage.inputs.first?.stages.first, let fit = stages.first(where: { $0.id == fitID }),
+                  let dataID = fit.inputs.first?.stages.first, let data = stages.first(where: { $0.id == dataID }),
+                  data.operation.output != .diffusion else { continue }
+            diagnostics.append(Diagnostic("stage '\(stage.id)' (\(stage.operation.name)) draws from denoisers, but '\(fitID)' trains on '\(dataID)', a \(data.operation.name) stage: give it a diffuse stage's pairs",
+                                          at: stage.location))
+        }
         diagnostics += OutputCheck.diagnostics(stages: stages, nodes: stageNodes, pipeline: path, directory: directory)
 
         guard diagnostics.isEmpty, let top else { throw PipelineError(diagnostics) }
