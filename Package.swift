@@ -24,6 +24,7 @@ let package = Package(
                        providers: [.apt(["libopenblas-dev", "liblapacke-dev"])]),
         .systemLibrary(name: "CGLPK", providers: [.apt(["libglpk-dev"])]),
         .systemLibrary(name: "CSUNDIALS", providers: [.apt(["libsundials-dev"])]),
+        .systemLibrary(name: "CLBFGS", providers: [.apt(["liblbfgs-dev"])]),
 
         // Layers, each importing only what is below it (docs/architecture.md).
         // Base: what every layer shares and that needs no C library — durable
@@ -39,7 +40,7 @@ let package = Package(
         // The trainer's elementwise kernels in C, compiled for AVX-512, AVX2 and the
         // baseline and chosen at load time (target_clones); optimized in debug builds too.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2", "-ffp-contract=off"])]),
-        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK", "CSUNDIALS", "CKernels"],
+        .target(name: "Learning", dependencies: ["Base", "LinearAlgebra", "Datasets", "CGLPK", "CSUNDIALS", "CLBFGS", "CKernels"],
                 swiftSettings: [.unsafeFlags(["-O"])]),
         .target(name: "Pipeline", dependencies: ["Base", "Yams"]),
         // The results file contract: layout, roles, the writer's and every reader's view.

@@ -6,13 +6,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(pkg-config libhdf5-dev libopenblas-dev liblapacke-dev libglpk-dev zlib1g-dev hdf5-tools graphviz
-          librsvg2-bin chromium fonts-dejavu-core time libsundials-dev slurm-wlm munge)
+          librsvg2-bin chromium fonts-dejavu-core time libsundials-dev liblbfgs-dev slurm-wlm munge)
 
 missing_system() {
     command -v pkg-config >/dev/null || return 0
     pkg-config --exists hdf5-serial openblas lapacke || return 0
     [ -f /usr/include/glpk.h ] || return 0
     [ -f /usr/include/cvode/cvode.h ] || return 0
+    [ -f /usr/include/lbfgs.h ] || return 0
     command -v slurmctld >/dev/null || return 0
     command -v munged >/dev/null || return 0
     command -v h5dump >/dev/null || return 0

@@ -27,8 +27,11 @@ public enum StopReason: String, Sendable, Equatable {
     /// Flow: the budget of gradient evaluations was spent.
     case evaluations
     /// Flow: the integrator failed (step size underflow, a non-finite state);
-    /// the point is `failed` at the time it reached.
+    /// the point is `failed` at the time it reached. L-BFGS: its line search
+    /// could not make progress (rounding errors near the optimum, most often).
     case solver
+    /// L-BFGS: the gradient fell below gtol·max(1, ‖θ‖).
+    case gradient
 }
 
 /// One point's outcome: final weights, final metrics, and its trajectory.

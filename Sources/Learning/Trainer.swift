@@ -609,7 +609,7 @@ extension Trainer {
     /// `FitResult.converged` of a point that stopped for `reason`.
     static func converged(_ reason: StopReason, _ spec: FitSpec) -> Double {
         switch reason {
-        case .tol, .rtol, .residual, .solved: return 1
+        case .tol, .rtol, .residual, .solved, .gradient: return 1
         case .diverged, .solver: return 0
         case .steps, .time, .evaluations:
             let requested = spec.stopping.tol != nil || spec.stopping.rtol != nil || spec.stopping.residualTol != nil
