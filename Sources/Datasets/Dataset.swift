@@ -20,9 +20,14 @@ public struct Dataset: Sendable, Equatable {
     /// stack read by `load`. Its targets are class labels, or NaN when the
     /// file has none.
     public var imageShape: [Int]?
+    /// Sequences (for CRFs): the rows are tokens and these are the lengths of
+    /// consecutive runs of them, summing to n; y holds each token's label.
+    public var sequenceLengths: [Int]?
+    /// What synthetic sequences know of the chain that drew them.
+    public var sequenceTruth: SequenceTruth?
 
     public init(x: Matrix, y: [Double], featureNames: [String]? = nil, truth: [Double]? = nil,
-                noise: Double? = nil, design: Design? = nil, imageShape: [Int]? = nil) {
+                noise: Double? = nil, design: Design? = nil, imageShape: [Int]? = nil, sequenceLengths: [Int]? = nil) {
         precondition(x.rows == y.count, "X has \(x.rows) rows, y has \(y.count) values")
         precondition(featureNames == nil || featureNames!.count == x.columns, "one feature name per column")
         precondition(truth == nil || truth!.count == x.columns, "truth has one weight per column")
@@ -33,6 +38,21 @@ public struct Dataset: Sendable, Equatable {
         self.noise = noise
         self.design = design
         self.imageShape = imageShape
+        precondition(sequenceLengths == nil || sequenceLengths!.reduce(0, +) == x.rows, "sequence lengths summing to the rows")
+        self.sequenceLengths = sequenceLengths
+    }
+
+    /// The units a split keeps whole: sequences, or rows.
+    public var unitCount: Int { sequenceLengths?.count ?? rows }
+
+    /// The units (sequences, or rows) at `indices`, in that order, with everything else kept.
+    public func selectingUnits<C: Collection>(_ indices: C) -> Dataset where C.Element == Int {
+        guard let lengths = sequenceLengths else { return selectingRows(indices) }
+        var starts = [Int](repeating: 0, count: lengths.count)
+        for i in 1..<max(lengths.count, 1) { starts[i] = starts[i - 1] + lengths[i - 1] }
+        var subset = selectingRows(indices.flatMap { starts[$0]..<(starts[$0] + lengths[$0]) })
+        subset.sequenceLengths = indices.map { lengths[$0] }
+        return subset
     }
 
     /// Whether every row has a class label (a finite integer ≥ 0): the labels of an image stack.
@@ -78,5 +98,20 @@ public struct Split: Sendable, Equatable {
         precondition(train.features == test.features, "train and test have different feature counts")
         self.train = train
         self.test = test
+    }
+}
+
+/// What synthetic sequences know about themselves: the hidden Markov model's
+/// transition matrix and, for sparse binary emissions, the features that carry
+/// information about the state.
+public struct SequenceTruth: Sendable, Equatable {
+    /// L × L, rows summing to 1.
+    public var transitions: Matrix
+    /// The informative features, or nil (Gaussian emissions: all of them).
+    public var informative: Set<Int>?
+
+    public init(transitions: Matrix, informative: Set<Int>?) {
+        self.transitions = transitions
+        self.informative = informative
     }
 }

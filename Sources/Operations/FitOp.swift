@@ -27,8 +27,10 @@ struct FitOp: Operation {
         KeySpec("features", .integer(min: 1, max: 1_000_000), .defaulted(.number(256)),
                 doc: "p, the width of the random_features denoiser."),
         KeySpec("depth", .integer(min: 2, max: 32), .defaulted(.number(2)), doc: "D of the diagonal model."),
-        KeySpec("loss", .choice(of: LossKind.self), .defaulted(.string(LossKind.squared.rawValue)),
-                doc: "squared: 1/(2n)‖Xw − y‖²; logistic: mean log(1 + exp(−y·x·w)), labels ±1."),
+        KeySpec("loss", .choice(of: FitLoss.self), .defaulted(.string(FitLoss.squared.rawValue)),
+                doc: "squared: 1/(2n)‖Xw − y‖²; logistic: mean log(1 + exp(−y·x·w)), labels ±1; softmax (model linear): the multinomial logistic loss of labels 0…L−1, one weight vector per class — a CRF without transitions, trained like one."),
+        KeySpec("boundaries", .boolean, .defaulted(.bool(true)),
+                doc: "model crf: start and end weights (CRFsuite's model has none)."),
         KeySpec("init_scale", .number(.nonNegative),
                 doc: "α: parameters start at α (constant) or α·|z| (gaussian); default 0 for linear, 1 otherwise."),
         KeySpec("init", .choice(of: InitShape.self), .defaulted(.string(InitShape.constant.rawValue)),
@@ -39,8 +41,10 @@ struct FitOp: Operation {
         KeySpec("weight_decay", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ/2·‖θ‖² on the parameters."),
         KeySpec("l1", .number(.nonNegative), .defaulted(.number(0)), doc: "λ of λ·‖w‖₁, by a proximal step (linear only)."),
         KeySpec("optimizer", .record(Schema([
-            KeySpec("method", .choice(of: OptimizerKind.self), .defaulted(.string(OptimizerKind.gd.rawValue)),
-                    doc: "Full-batch GD, minibatch SGD, exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0), or flow: gradient flow (GD as lr → 0) by a stiff ODE integrator, recorded at times lr·step."),
+            KeySpec("method", .choice(of: FitMethod.self), .defaulted(.string(FitMethod.gd.rawValue)),
+                    doc: "Full-batch GD, minibatch SGD, exact: the closed form of the linear model (ridge, or min-norm least squares at l2 = 0), flow: gradient flow (GD as lr → 0) by a stiff ODE integrator, recorded at times lr·step, or lbfgs: L-BFGS (OWL-QN with l1) by liblbfgs, for crf and softmax."),
+            KeySpec("gtol", .number(.positive), .defaulted(.number(1e-5)),
+                    doc: "lbfgs: stop when ‖∇‖ < gtol·max(1, ‖θ‖)."),
             KeySpec("lr", .either([.number(.positive), .choice(["auto"])], description: "a number > 0 or auto"),
                     .defaulted(.string("auto")), doc: "The step size, or auto (see the README for the rule)."),
             KeySpec("lr_scale", .number(.positive), .defaulted(.number(1)), doc: "The multiple of the automatic step."),
@@ -80,7 +84,7 @@ struct FitOp: Operation {
     /// `FitSpec.rules` — the one validator of fits — as the schema's rules:
     /// each reads its fields' keys (`optimizer.lr_scale` with the step size)
     /// and points at the key of its first field.
-    static let rules: [Schema.Rule] = FitSpec.rules.map { rule in
+    static let rules: [Schema.Rule] = sequenceRules + FitSpec.rules.map { rule in
         var reads = rule.fields.compactMap { keyOfField[$0] }
         if rule.fields.contains(.learningRate) { reads.append("optimizer.lr_scale") }
         if rule.fields.contains(.recordEvery) || rule.fields.contains(.steps) { reads += ["optimizer.steps", "record.every"] }
@@ -92,18 +96,38 @@ struct FitOp: Operation {
         }
     }
 
+    /// CRFs and softmax train by GD or L-BFGS; L-BFGS trains nothing else.
+    static let sequenceRules: [Schema.Rule] = [
+        Schema.Rule(reads: ["optimizer.method", "model", "loss"]) { values in
+            guard let p = try? FitParameters(values) else { return [] }
+            if p.isSequenceModel {
+                if p.methodName != .gd && p.methodName != .lbfgs {
+                    return [("optimizer.method", "\(p.name == .crf ? "model crf" : "loss softmax") trains by gd or lbfgs")]
+                }
+                if p.lossName == .logistic { return [("loss", "model crf has its own loss (the sequences' negative log-likelihood)")] }
+                if p.name != .crf && p.name != .linear { return [("loss", "loss softmax needs model linear (or crf)")] }
+                if p.stopping.residualTol != nil { return [("optimizer.residual_tol", "residual_tol is for regression; a CRF stops on gtol, rtol, tol or steps")] }
+                return []
+            }
+            return p.methodName == .lbfgs ? [("optimizer.method", "lbfgs trains model crf and loss softmax")] : []
+        },
+    ]
+
     func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try FitParameters(parameters) }
 
     /// A denoiser needs diffusion pairs, and diffusion pairs a denoiser trained
     /// by GD or in closed form on the squared loss with an l2 penalty.
     func inputProblems(_ parameters: ValueMap, inputs: [String: ArtifactKind]) -> [(key: String, message: String)] {
         guard let p = try? FitParameters(parameters), let input = inputs["input"] else { return [] }
+        if p.isSequenceModel && input == .diffusion {
+            return [("model", "a CRF or softmax trains on labelled data, not on diffusion pairs")]
+        }
         guard input == .diffusion else {
             return p.name.isDenoiserOnly
                 ? [("model", "model \(p.name.rawValue) is a denoiser: its input must be a diffuse stage")] : []
         }
         var problems: [(key: String, message: String)] = []
-        if p.name.family != nil && p.name != .linear {
+        if (p.name.family != nil && p.name != .linear) || p.name == .crf {
             problems.append(("model", "a fit of diffusion pairs trains a denoiser: model linear, random_features, empirical_optimal or wiener, not \(p.name.rawValue)"))
         }
         switch p.method {
@@ -136,6 +160,29 @@ public func denoiserFeatureStream(for instance: StageInstance, seed: UInt64, wid
         + kept.map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ","))
 }
 
+/// The losses a fit names: regression's (`LossKind`) and the multinomial softmax.
+public enum FitLoss: String, Sendable, CaseIterable {
+    case squared, logistic, softmax
+}
+
+/// The methods a fit names: regression's (`OptimizerKind`) and L-BFGS.
+public enum FitMethod: String, Sendable, CaseIterable {
+    case gd, sgd, exact, flow, lbfgs
+}
+
+extension FitParameters {
+    /// Whether the point is trained by the sequence engine: a CRF, or per-token softmax regression.
+    public var isSequenceModel: Bool { name == .crf || lossName == .softmax }
+
+    /// The sequence engine's spec for L states and d features.
+    public func crfSpec(states: Int, features: Int) -> CRFSpec {
+        CRFSpec(layout: CRFLayout(states: states, features: features, boundaries: boundaries, transitions: name == .crf),
+                l2: (l2 ?? 0) + weightDecay, l1: l1, method: methodName == .lbfgs ? .lbfgs(gtol: gtol) : .gd,
+                learningRate: learningRate, stopping: stopping,
+                recordEvery: methodName == .lbfgs ? 0 : recordEvery ?? max(1, stopping.steps / 100))
+    }
+}
+
 /// The models a fit names: the parameterizations of regression (`ModelFamily`)
 /// and the denoisers of diffusion pairs (`DenoiserModel`).
 public enum FitModel: String, Sendable, CaseIterable {
@@ -143,17 +190,18 @@ public enum FitModel: String, Sendable, CaseIterable {
     case randomFeatures = "random_features"
     case empiricalOptimal = "empirical_optimal"
     case wiener
+    case crf
 
     /// The regression parameterization, for the names that are one.
     public var family: ModelFamily? { ModelFamily(rawValue: rawValue) }
     /// Whether the name is a denoiser only (linear is both).
-    public var isDenoiserOnly: Bool { family == nil }
+    public var isDenoiserOnly: Bool { family == nil && self != .crf }
 }
 
 /// The keys that can change a point's batch structure (`FitSpec.BatchKey`):
 /// only sweeps over these split a sweep into several groups of batches.
 public let fitBatchingKeys: Set<String> = [
-    "model", "depth", "loss", "optimizer.method", "optimizer.batch_size", "record.every", "optimizer.steps",
+    "model", "depth", "loss", "boundaries", "optimizer.method", "optimizer.batch_size", "record.every", "optimizer.steps",
     "optimizer.ode_rtol", "optimizer.ode_atol",
 ]
 
@@ -161,6 +209,11 @@ public let fitBatchingKeys: Set<String> = [
 public struct FitParameters: Sendable {
     /// The model as named; `model` is its regression parameterization (linear for the denoiser-only names).
     public var name: FitModel
+    /// The loss and method as named (softmax and lbfgs are the sequence engine's).
+    public var lossName: FitLoss
+    public var methodName: FitMethod
+    public var gtol: Double
+    public var boundaries: Bool
     /// p of random_features.
     public var width: Int
     public var model: ModelKind
@@ -183,14 +236,20 @@ public struct FitParameters: Sendable {
         name = try p.choice("model", as: FitModel.self)
         width = try p.integer("features")
         model = (name.family ?? .linear).kind(depth: try p.integer("depth"))
-        loss = try p.choice("loss", as: LossKind.self)
+        lossName = try p.choice("loss", as: FitLoss.self)
+        // softmax is trained by the sequence engine; the regression spec sees the squared loss.
+        loss = LossKind(rawValue: lossName.rawValue) ?? .squared
+        boundaries = try p.bool("boundaries")
+        methodName = try p.choice("optimizer.method", as: FitMethod.self)
+        gtol = try p.number("optimizer.gtol")
         initScale = try p.optionalNumber("init_scale")
         initShape = try p.choice("init", as: InitShape.self)
         // A number, or the word oracle.
         l2 = values["l2"]?.string == "oracle" ? nil : try p.number("l2")
         weightDecay = try p.number("weight_decay")
         l1 = try p.number("l1")
-        method = try p.choice("optimizer.method", as: OptimizerKind.self).method(
+        // lbfgs trains CRFs and softmax only; the regression spec sees GD.
+        method = (OptimizerKind(rawValue: methodName.rawValue) ?? .gd).method(
             batchSize: try p.integer("optimizer.batch_size"),
             flowTolerance: FlowTolerance(relative: try p.number("optimizer.ode_rtol"), absolute: try p.number("optimizer.ode_atol")))
         // A number, or the word auto.
@@ -222,7 +281,7 @@ public struct FitParameters: Sendable {
         case .randomFeatures: denoiser = .randomFeatures(width: width)
         case .empiricalOptimal: denoiser = .empiricalOptimal
         case .wiener: denoiser = .wiener
-        case .linear, .squared, .diagonal: denoiser = .linear
+        case .linear, .squared, .diagonal, .crf: denoiser = .linear  // the others are refused on diffusion pairs
         }
         let spec = fitSpec()
         return DenoiserSpec(model: denoiser, l2: (l2 ?? 0) + weightDecay, initScale: spec.initScale, initShape: initShape,

@@ -60,13 +60,14 @@ struct SplitOp: InstanceOperation {
         guard let data = inputs["input"]?.first?.data else { preconditionFailure("split without data") }
         let fail = { (message: String) in StageFailure(identity: instance.identity, kind: .input, message: message) }
         guard data.test == nil else { throw fail("the input already has test rows (from load's test:); split needs unsplit data") }
-        let rows = data.train.rows
+        // Sequences stay whole: the units split are sequences then.
+        let rows = data.train.unitCount, unit = data.train.sequenceLengths == nil ? "rows" : "sequences"
         // Folds and the plain split share one shuffle stream per input, so the
         // k folds of one data instance partition it.
         var stream = context.stream(for: instance)
         let p = try Parameters(instance.parameters)
         if let folds = p.folds {
-            guard folds <= rows else { throw fail("\(folds) folds of \(rows) rows") }
+            guard folds <= rows else { throw fail("\(folds) folds of \(rows) \(unit)") }
             // The fold axis comes last (after the stage's own sweep): drop it.
             stream = RandomStream(seed: context.spec.seed).derived("\(instance.stage)/folds/" + instance.coordinates
                 .dropLast().map { "\($0.name)=\($0.value.canonical)" }.joined(separator: ","))
@@ -75,7 +76,7 @@ struct SplitOp: InstanceOperation {
         }
         let count = p.testCount(rows: rows)
         guard count >= 1, count < rows else {
-            throw fail("a test set of \(count) rows leaves \(rows - count) of \(rows) for training; at least one of each is needed")
+            throw fail("a test set of \(count) \(unit) leaves \(rows - count) of \(rows) for training; at least one of each is needed")
         }
         let split = data.train.split(testCount: count, stream: stream)
         return .data(DataArtifact(train: split.train, test: split.test))

@@ -4,14 +4,26 @@ import Pipeline
 /// `synthesize`: a Gaussian design, a sparse or dense truth, and noisy labels.
 struct SynthesizeOp: InstanceOperation {
     let name = "synthesize"
-    let summary = "Draws X ~ N(0, Σ) (Σ_ij = rho^|i−j|), a truth w* and y = X·w* + noise·ε, from the stage's random stream."
+    let summary = "Draws X ~ N(0, Σ) (Σ_ij = rho^|i−j|), a truth w* and y = X·w* + noise·ε, or (kind: hmm) labelled sequences from a hidden Markov model, from the stage's random stream."
     let output = ArtifactKind.data
     let inputs: [InputSlot] = []
     let usesRandomness = true
 
     let schema = Schema([
-        KeySpec("n", .integer(min: 1), .required, doc: "Rows."),
+        KeySpec("kind", .choice(of: Kind.self), .defaulted(.string(Kind.linear.rawValue)),
+                doc: "linear: regression data (below); hmm: sequences of states and their tokens' features (the hmm keys)."),
+        KeySpec("n", .integer(min: 1), .required, doc: "Rows (kind hmm: sequences)."),
         KeySpec("d", .integer(min: 1), .required, doc: "Features."),
+        KeySpec("hmm", .record(Schema([
+            KeySpec("states", .integer(min: 2, max: 1000), .defaulted(.number(4)), doc: "L, the hidden states (the labels 0…L−1)."),
+            KeySpec("length", .integer(min: 1), .defaulted(.number(20)), doc: "Tokens per sequence."),
+            KeySpec("stickiness", .number(NumberBounds(min: 0, max: 1, maxInclusive: false)), .defaulted(.number(0.8)),
+                    doc: "ρ: transitions ρ·I + (1 − ρ)/L·11ᵀ; 0 is no structure (uniform), near 1 states persist."),
+            KeySpec("emissions", .choice(of: HMMSpec.Emissions.self), .defaulted(.string(HMMSpec.Emissions.gaussian.rawValue)),
+                    doc: "gaussian: x ~ N(μ_state, I), μ_state ~ N(0, separation²·I); sparse: binary features, `informative` of them tied to a state (on with probability 0.9 there, 0.1 elsewhere), the rest on with probability 0.3."),
+            KeySpec("separation", .number(.nonNegative), .defaulted(.number(1)), doc: "Gaussian emissions: the spread of the state means."),
+            KeySpec("informative", .integer(min: 0), .defaulted(.number(10)), doc: "Sparse emissions: the informative features (at most d)."),
+        ])), doc: "kind hmm: the chain and its emissions."),
         KeySpec("rho", .number(NumberBounds(min: -1, minInclusive: false, max: 1, maxInclusive: false)), .defaulted(.number(0)),
                 doc: "AR(1) correlation between neighbouring features; 0 is an isotropic design."),
         KeySpec("truth", .record(Schema([
@@ -29,12 +41,19 @@ struct SynthesizeOp: InstanceOperation {
         "samples": "n", "rows": "n", "n_samples": "n", "features": "d", "dim": "d", "p": "d", "n_features": "d",
         "sigma": "noise", "correlation": "rho",
     ], rules: [
-        Schema.Rule(reads: ["d", "truth.k"]) { values in
-            guard let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
+        Schema.Rule(reads: ["d", "truth.k", "kind"]) { values in
+            guard values["kind"]?.string != Kind.hmm.rawValue,
+                  let d = values["d"]?.integer, let k = values[path: "truth.k"]?.integer, k > d else { return [] }
             return [("truth.k", "truth.k = \(k) exceeds d = \(d)")]
+        },
+        Schema.Rule(reads: ["d", "hmm.informative", "hmm.emissions", "kind"]) { values in
+            guard values["kind"]?.string == Kind.hmm.rawValue, values[path: "hmm.emissions"]?.string == HMMSpec.Emissions.sparse.rawValue,
+                  let d = values["d"]?.integer, let k = values[path: "hmm.informative"]?.integer, k > d else { return [] }
+            return [("hmm.informative", "hmm.informative = \(k) exceeds d = \(d)")]
         },
     ])
 
+    enum Kind: String, CaseIterable { case linear, hmm }
     enum TruthKind: String, CaseIterable { case sparse, dense }
     enum Signs: String, CaseIterable { case fixed, random }
     enum Labels: String, CaseIterable { case real, sign }
@@ -52,9 +71,25 @@ struct SynthesizeOp: InstanceOperation {
                              truth: truth, noise: try p.number("noise"), signLabels: try p.choice("labels", as: Labels.self) == .sign)
     }
 
-    func decodes(_ parameters: ValueMap) throws(ParameterError) { _ = try SynthesizeOp.spec(parameters) }
+    /// The chain of kind hmm, or nil for regression data.
+    static func hmm(_ values: ValueMap) throws(ParameterError) -> HMMSpec? {
+        let p = ParameterReader(values)
+        guard try p.choice("kind", as: Kind.self) == .hmm else { return nil }
+        return HMMSpec(sequences: try p.integer("n"), length: try p.integer("hmm.length"), states: try p.integer("hmm.states"),
+                       features: try p.integer("d"), stickiness: try p.number("hmm.stickiness"),
+                       emissions: try p.choice("hmm.emissions", as: HMMSpec.Emissions.self), separation: try p.number("hmm.separation"),
+                       informative: try p.integer("hmm.informative"))
+    }
+
+    func decodes(_ parameters: ValueMap) throws(ParameterError) {
+        _ = try SynthesizeOp.spec(parameters)
+        _ = try SynthesizeOp.hmm(parameters)
+    }
 
     func run(_ instance: StageInstance, inputs: [String: [Artifact]], context: ExecutionContext) throws -> Artifact {
+        if let hmm = try SynthesizeOp.hmm(instance.parameters) {
+            return .data(DataArtifact(train: Dataset.synthesize(hmm, stream: context.stream(for: instance))))
+        }
         let spec = try SynthesizeOp.spec(instance.parameters)
         if let problem = spec.problems.first {
             throw StageFailure(identity: instance.identity, kind: .input, message: problem)
@@ -70,6 +105,9 @@ struct SynthesizeOp: InstanceOperation {
 
 extension SynthesizeOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
+        if let hmm = try? SynthesizeOp.hmm(instance.parameters) {
+            return DataShape(trainRows: hmm.sequences * hmm.length, testRows: 0, features: hmm.features)
+        }
         guard let spec = try? SynthesizeOp.spec(instance.parameters) else { return nil }
         return DataShape(trainRows: spec.rows, testRows: 0, features: spec.features)
     }

@@ -8,6 +8,7 @@ import Synchronization
 import struct Datasets.RandomStream
 import struct Datasets.DataError
 import struct Datasets.DiffusionData
+import struct Datasets.Dataset
 import Operations
 
 /// The units of a run: each loads its inputs (from memory or the cache), runs
@@ -171,6 +172,7 @@ extension Runner {
         let instances = points.map { plan.instances[$0] }
         guard let data = try artifact(batch.data).data else { preconditionFailure("fit input is not data") }
         if let diffusion = data.diffusion { return try runDenoiserBatch(batch, diffusion: diffusion) }
+        if try FitParameters(instances[0].parameters).isSequenceModel { return try runSequenceBatch(batch, data: data) }
         let references = try batch.compare.compactMap { try artifact($0).references }
         let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
         var fixed: [(name: String, weights: [Double])] = []
@@ -225,6 +227,68 @@ extension Runner {
             state.report.batches += 1
             for result in output.results where result.status == .diverged { state.report.diverged += 1 }
         }
+    }
+
+    /// A CRF or per-token softmax fit (`CRFBatch`): labelled tokens, in
+    /// sequences when the data has them (else each row its own).
+    func runSequenceBatch(_ batch: WorkPlan.FitBatch, data: DataArtifact) throws {
+        let points = batch.points
+        let instances = points.map { plan.instances[$0] }
+        let identity = "\(batch.stage) batch \(batch.index + 1) (first \(instances[0].identity))"
+        let parameters = try instances.map { try FitParameters($0.parameters) }
+        let fail = { (message: String) in StageFailure(identity: identity, kind: .input, message: message) }
+        if parameters.contains(where: { $0.name == .crf }), data.train.sequenceLengths == nil {
+            throw fail("model crf needs sequences: synthesize kind hmm, or load with lengths (HDF5) or a sequence column (CSV)")
+        }
+        // Labels are classes 0…L−1, L counted over the training and test tokens.
+        var states = 0
+        for (part, set) in [("training", data.train), ("test", data.test)] {
+            guard let set else { continue }
+            if let row = set.y.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && $0 < 100_000) }) {
+                throw fail("\(part) row \(row) has label \(set.y[row]); a CRF or softmax needs class labels 0, 1, 2, …")
+            }
+            states = max(states, Int(set.y.max() ?? 0) + 1)
+        }
+        states = max(states, 2)
+        func sequences(_ set: Dataset) -> Sequences {
+            Sequences(x: set.x, labels: set.y.map { Int($0) }, lengths: set.sequenceLengths ?? Array(repeating: 1, count: set.rows),
+                      states: states)
+        }
+        let run = CRFBatch(train: sequences(data.train), test: data.test.map(sequences), truth: data.train.sequenceTruth,
+                           points: parameters.map { $0.crfSpec(states: states, features: data.train.features) })
+        let flag = cancelled
+        let output = run.run(cancelled: { flag.isSet })
+        if output.cancelled { throw CancellationError() }
+        for (point, result) in output.results.enumerated() where result.message != nil {
+            log("regime: warning: \(instances[point].identity): L-BFGS stopped short: \(result.message!)")
+        }
+        let steps = output.recordedSteps, position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        let results = output.results
+        let layout = run.points[0].layout
+        let record = TrainedBatch(
+            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
+            metricNames: output.metricNames, featureNames: layout.names(features: data.train.featureNames), recordedSteps: steps,
+            weights: results.map(\.theta), metrics: results.map(\.metrics),
+            status: results.map(\.status.rawValue), stop: results.map(\.stop.rawValue),
+            steps: results.map { Double($0.steps) }, learningRates: results.map(\.learningRate),
+            times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) }, converged: results.map(\.converged),
+            seconds: results.map(\.seconds),
+            trajectories: output.metricNames.indices.map { metric in
+                results.map { result in
+                    var row = [Double](repeating: .nan, count: steps.count)
+                    for (step, values) in result.trajectory { row[position[step]!] = values[metric] }
+                    return row
+                }
+            }, truth: nil, fixedReferences: [], matchedReferences: [])
+        try cache.save(record, to: cache.batchPath(batch.key))
+        state.withLock { state in
+            state.succeededInstances += points
+            state.pointsDone += points.count
+            state.report.pointsTrained += points.count
+            state.report.batches += 1
+            for result in results where result.status == .diverged { state.report.diverged += 1 }
+        }
+        emitProgress()
     }
 
     /// A fit of diffusion pairs: every point's denoiser (`DenoiserBatch`).

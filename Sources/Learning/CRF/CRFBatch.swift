@@ -34,20 +34,6 @@ public struct CRFSpec: Hashable, Sendable {
     }
 }
 
-/// What synthetic sequences know about themselves: the HMM's transition
-/// matrix and, for sparse emissions, which features carry information.
-public struct SequenceTruth: Sendable, Equatable {
-    /// L × L, rows summing to 1.
-    public var transitions: Matrix
-    /// The informative features (sparse binary emissions), or nil.
-    public var informative: Set<Int>?
-
-    public init(transitions: Matrix, informative: Set<Int>?) {
-        self.transitions = transitions
-        self.informative = informative
-    }
-}
-
 /// A batch of CRF points on one data set.
 public struct CRFBatch: Sendable {
     public var train: Sequences
