@@ -36,6 +36,8 @@ struct LoadOp: InstanceOperation {
         var x: String, y: String
         var names: String?
         var imageShape: [Int]?
+        var lengths: String?
+        var sequence: String?
         var dropNonFinite: Bool
         var test: (path: String, x: String, y: String)?
 
@@ -49,6 +51,8 @@ struct LoadOp: InstanceOperation {
             y = try p.string("y")
             names = try p.optionalString("names")
             imageShape = try p.optionalIntegers("image_shape")
+            lengths = try p.optionalString("lengths")
+            sequence = try p.optionalString("sequence")
             dropNonFinite = try p.bool("drop_nonfinite")
             if let testPath = try p.optionalString("test.path") {
                 test = (testPath, try p.string("test.x"), try p.string("test.y"))
@@ -67,6 +71,9 @@ struct LoadOp: InstanceOperation {
         KeySpec("names", .string, doc: "HDF5: a 1-D string dataset of feature names."),
         KeySpec("image_shape", .list(.integer(min: 1), minCount: 2),
                 doc: "[height, width] of the images when X holds one flattened image per row (an n × h × w stack says its own shape); an image stack's y may be absent (no labels)."),
+        KeySpec("lengths", .string, doc: "HDF5: a 1-D dataset of sequence lengths: the rows are tokens of consecutive sequences (for CRFs)."),
+        KeySpec("sequence", .string,
+                doc: "CSV: a numeric sequence-id column: the rows are tokens, each sequence's rows together (for CRFs); the column is not a feature."),
         KeySpec("drop_nonfinite", .boolean, .defaulted(.bool(false)),
                 doc: "Drop rows with NaN, infinite or missing values (and report how many) instead of failing."),
         KeySpec("test", .record(Schema([
@@ -85,6 +92,9 @@ struct LoadOp: InstanceOperation {
         Schema.Rule(reads: ["image_shape"]) { values in
             guard let shape = (try? Parameters(values))?.imageShape, shape.count != 2 else { return [] }
             return [("image_shape", "give two sizes, [height, width]; found \(shape.count)")]
+        },
+        Schema.Rule(reads: ["lengths", "sequence"]) { values in
+            values["lengths"] != nil && values["sequence"] != nil ? [("sequence", "give lengths: (HDF5) or sequence: (CSV), not both")] : []
         },
         Schema.Rule(reads: ["path", "format", "target"]) { values in
             guard let p = try? Parameters(values), p.format.resolved(for: p.path) == .csv, p.target == nil else { return [] }
@@ -120,7 +130,7 @@ struct LoadOp: InstanceOperation {
             }
             return data
         }
-        let train = try read(path: p.path, x: p.x, y: p.y)
+        var train = try read(path: p.path, x: p.x, y: p.y)
         var test: Dataset?
         if let held = p.test {
             let data = try read(path: held.path, x: held.x, y: held.y)
@@ -129,6 +139,29 @@ struct LoadOp: InstanceOperation {
                                 message: "the test set has \(data.features) features, the training set \(train.features)")
             }
             test = data
+        }
+        // Sequences: from a dataset of lengths (HDF5) or a sequence-id column (CSV).
+        if let lengths = p.lengths {
+            let resolved = context.spec.resolve(p.path)
+            let values = try Dataset.readSequenceLengths(path: resolved, dataset: lengths, locking: context.locking)
+            train = try train.withSequenceLengths(values, file: resolved, object: lengths)
+            if let held = p.test, let data = test {
+                let heldPath = context.spec.resolve(held.path)
+                test = try data.withSequenceLengths(try Dataset.readSequenceLengths(path: heldPath, dataset: lengths, locking: context.locking),
+                                                    file: heldPath, object: lengths)
+            }
+        }
+        if let column = p.sequence {
+            let ids: [Double]
+            (train, ids) = try train.withSequenceColumn(column, file: context.spec.resolve(p.path))
+            if let held = p.test, let data = test {
+                let heldPath = context.spec.resolve(held.path)
+                let testIDs: [Double]
+                (test, testIDs) = try data.withSequenceColumn(column, file: heldPath)
+                if let shared = Set(ids).intersection(testIDs).min() {
+                    throw DataError(file: heldPath, message: "sequence \(Int(exactly: shared).map(String.init) ?? String(shared)) is in both the training file and the test file; a sequence belongs to one of them")
+                }
+            }
         }
         return .data(DataArtifact(train: train, test: test))
     }
