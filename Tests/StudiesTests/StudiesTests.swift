@@ -220,3 +220,48 @@ struct DiffusionStudiesTests {
         #expect(results.numbers("classifier_test_accuracy").allSatisfy { $0 > 0.9 })
     }
 }
+
+/// The CRF studies, scaled down.
+@Suite("CRF studies")
+struct CRFStudiesTests {
+    @Test("crf-path: with 30 training sequences, train accuracy falls with λ while test accuracy peaks inside the path")
+    func regularizationPath() throws {
+        let results = try Study("crf-path").run(["crf.sweep.l2={logspace: [-5, 1, 7]}"], outputs: ["results": "results.h5"])
+        let train = results.means(of: "train_token_accuracy", by: "l2").map(\.mean)
+        let test = results.means(of: "test_token_accuracy", by: "l2").map(\.mean)
+        #expect(train.count == 7)
+        #expect(zip(train, train.dropFirst()).allSatisfy { $1 <= $0 } && train.last! < train.first!, "\(train)")
+        let best = test.indices.max { test[$0] < test[$1] }!
+        #expect(best > 0 && best < test.count - 1, "\(test)")
+        #expect(test[best] > test.first! + 0.01 && test[best] > test.last! + 0.01, "\(test)")
+        #expect(results.numbers("converged").allSatisfy { $0 == 1 })
+    }
+
+    @Test("crf-sparsity: l1 keeps exactly the informative features at large λ, l2 keeps them all")
+    func sparsity() throws {
+        let results = try Study("crf-sparsity").run([
+            "data.n=300", "split.test=100", "l1.sweep.l1=[0.0001, 0.0316]", "l2.sweep.l2=[0.0001, 0.0316]",
+        ], outputs: ["results": "results.h5"])
+        let stage = results.strings("stage"), precision = results.numbers("support_precision"), recall = results.numbers("support_recall")
+        let l1 = stage.indices.filter { stage[$0] == "l1" }, l2 = stage.indices.filter { stage[$0] == "l2" }
+        // l2: every one of the 60 features, 12 of them informative.
+        #expect(l2.allSatisfy { abs(precision[$0] - 0.2) < 1e-12 && recall[$0] == 1 })
+        // l1 at the larger λ: the 12 and nothing else.
+        #expect(precision[l1[1]] == 1 && recall[l1[1]] == 1, "\(l1.map { (precision[$0], recall[$0]) })")
+        #expect(precision[l1[0]] < precision[l1[1]])
+        let accuracy = results.numbers("test_token_accuracy")
+        #expect(accuracy[l1[1]] >= l2.map { accuracy[$0] }.max()! - 0.01)
+    }
+
+    @Test("crf-structure: the CRF's lead over per-token softmax grows with stickiness from none at uniform transitions")
+    func structure() throws {
+        let results = try Study("crf-structure").run(["data.sweep={hmm.stickiness: [0, 0.5, 0.9]}"], outputs: ["results": "results.h5"])
+        let stage = results.strings("stage")
+        let crf = results.means(of: "test_token_accuracy", by: "hmm.stickiness") { stage[$0] == "crf" }.map(\.mean)
+        let softmax = results.means(of: "test_token_accuracy", by: "hmm.stickiness") { stage[$0] == "softmax" }.map(\.mean)
+        let gap = zip(crf, softmax).map { $0 - $1 }
+        #expect(gap.count == 3)
+        #expect(abs(gap[0]) < 0.01, "ρ = 0: \(gap)")
+        #expect(gap[1] > gap[0] + 0.02 && gap[2] > gap[1] + 0.05, "\(gap)")
+    }
+}

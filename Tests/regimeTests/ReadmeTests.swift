@@ -28,7 +28,7 @@ struct ReadmeTests {
         #expect(FileManager.default.fileExists(atPath: Paths.repository("docs/kernel-rich.png").path))
         let pipelines = try FileManager.default.contentsOfDirectory(atPath: Paths.repository("pipelines").path)
             .filter { $0.hasSuffix(".yaml") }
-        #expect(pipelines.count == 10)
+        #expect(pipelines.count == 13)
         for pipeline in pipelines { #expect(readme.contains("(pipelines/\(pipeline))"), "\(pipeline) is not in the README") }
     }
 }
