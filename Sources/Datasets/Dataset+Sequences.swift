@@ -18,6 +18,21 @@ extension Dataset {
         return data
     }
 
+    /// The rows as sequences, given each sequence's first row (an HDF5 dataset
+    /// of offsets, from 0, increasing; a last entry equal to the rows may close it).
+    public func withSequenceOffsets(_ offsets: [Double], file: String, object: String) throws -> Dataset {
+        let place = DataError.Place.hdf5(object: object)
+        guard offsets.first == 0 else {
+            throw DataError(file: file, place: place, message: "sequence offsets must start at row 0, not \(offsets.first.map(SequenceID.text) ?? "nothing")")
+        }
+        var bounds = offsets
+        if bounds.last != Double(rows) { bounds.append(Double(rows)) }
+        for (index, bound) in bounds.enumerated() where !(bound == bound.rounded() && bound <= Double(rows)) {
+            throw DataError(file: file, place: place, message: "offset \(index) is \(bound), not a row of X (0…\(rows))")
+        }
+        return try withSequenceLengths(zip(bounds, bounds.dropFirst()).map { $1 - $0 }, file: file, object: object)
+    }
+
     /// The rows as sequences, given a column of sequence ids (CSV): each
     /// sequence's rows together, in file order. The column leaves X. Returns
     /// the data and the ids, one per sequence.
@@ -57,7 +72,7 @@ enum SequenceID {
 }
 
 extension Dataset {
-    /// A 1-D dataset of sequence lengths from an HDF5 file.
+    /// A 1-D dataset of sequence lengths (or offsets) from an HDF5 file.
     public static func readSequenceLengths(path: String, dataset: String, locking: FileLocking = .auto) throws -> [Double] {
         do {
             let file = try File.open(path, mode: .readOnly, locking: locking)

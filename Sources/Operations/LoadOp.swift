@@ -37,6 +37,7 @@ struct LoadOp: InstanceOperation {
         var names: String?
         var imageShape: [Int]?
         var lengths: String?
+        var offsets: String?
         var sequence: String?
         var dropNonFinite: Bool
         var test: (path: String, x: String, y: String)?
@@ -52,6 +53,7 @@ struct LoadOp: InstanceOperation {
             names = try p.optionalString("names")
             imageShape = try p.optionalIntegers("image_shape")
             lengths = try p.optionalString("lengths")
+            offsets = try p.optionalString("offsets")
             sequence = try p.optionalString("sequence")
             dropNonFinite = try p.bool("drop_nonfinite")
             if let testPath = try p.optionalString("test.path") {
@@ -72,6 +74,7 @@ struct LoadOp: InstanceOperation {
         KeySpec("image_shape", .list(.integer(min: 1), minCount: 2),
                 doc: "[height, width] of the images when X holds one flattened image per row (an n × h × w stack says its own shape); an image stack's y may be absent (no labels)."),
         KeySpec("lengths", .string, doc: "HDF5: a 1-D dataset of sequence lengths: the rows are tokens of consecutive sequences (for CRFs)."),
+        KeySpec("offsets", .string, doc: "HDF5: a 1-D dataset of each sequence's first row (from 0), instead of lengths."),
         KeySpec("sequence", .string,
                 doc: "CSV: a numeric sequence-id column: the rows are tokens, each sequence's rows together (for CRFs); the column is not a feature."),
         KeySpec("drop_nonfinite", .boolean, .defaulted(.bool(false)),
@@ -93,8 +96,9 @@ struct LoadOp: InstanceOperation {
             guard let shape = (try? Parameters(values))?.imageShape, shape.count != 2 else { return [] }
             return [("image_shape", "give two sizes, [height, width]; found \(shape.count)")]
         },
-        Schema.Rule(reads: ["lengths", "sequence"]) { values in
-            values["lengths"] != nil && values["sequence"] != nil ? [("sequence", "give lengths: (HDF5) or sequence: (CSV), not both")] : []
+        Schema.Rule(reads: ["lengths", "offsets", "sequence"]) { values in
+            ["lengths", "offsets", "sequence"].filter { values[$0] != nil }.count > 1
+                ? [("sequence", "give one of lengths:, offsets: (HDF5) or sequence: (CSV)")] : []
         },
         Schema.Rule(reads: ["path", "format", "target"]) { values in
             guard let p = try? Parameters(values), p.format.resolved(for: p.path) == .csv, p.target == nil else { return [] }
@@ -141,15 +145,15 @@ struct LoadOp: InstanceOperation {
             test = data
         }
         // Sequences: from a dataset of lengths (HDF5) or a sequence-id column (CSV).
-        if let lengths = p.lengths {
-            let resolved = context.spec.resolve(p.path)
-            let values = try Dataset.readSequenceLengths(path: resolved, dataset: lengths, locking: context.locking)
-            train = try train.withSequenceLengths(values, file: resolved, object: lengths)
-            if let held = p.test, let data = test {
-                let heldPath = context.spec.resolve(held.path)
-                test = try data.withSequenceLengths(try Dataset.readSequenceLengths(path: heldPath, dataset: lengths, locking: context.locking),
-                                                    file: heldPath, object: lengths)
+        if let object = p.lengths ?? p.offsets {
+            func sequences(_ data: Dataset, _ path: String) throws -> Dataset {
+                let resolved = context.spec.resolve(path)
+                let values = try Dataset.readSequenceLengths(path: resolved, dataset: object, locking: context.locking)
+                return p.lengths != nil ? try data.withSequenceLengths(values, file: resolved, object: object)
+                    : try data.withSequenceOffsets(values, file: resolved, object: object)
             }
+            train = try sequences(train, p.path)
+            if let held = p.test, let data = test { test = try sequences(data, held.path) }
         }
         if let column = p.sequence {
             let ids: [Double]

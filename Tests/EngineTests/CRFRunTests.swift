@@ -55,9 +55,11 @@ struct CRFRunTests {
         try file.write("X", (0..<24).map { Double($0 % 5) }, shape: [12, 2])
         try file.write("y", [0, 1, 1, 0, 2, 2, 0, 1, 1, 2, 0, 0].map(Double.init))
         try file.write("lengths", [3.0, 2, 4, 1, 2])
+        try file.write("offsets", [0.0, 3, 5, 9, 10])
         try file.close()
         try dir.write("seq.csv", "id,a,b,label\n7,1,0,0\n7,0,1,1\n9,1,1,1\n9,0,0,0\n4,1,0,2\n4,1,1,2\n4,0,0,0\n")
-        for (name, pipeline) in [("h5", loading("seq.h5", "lengths: /lengths")), ("csv", loading("seq.csv", "target: label, sequence: id"))] {
+        for (name, pipeline) in [("h5", loading("seq.h5", "lengths: /lengths")), ("offsets", loading("seq.h5", "offsets: /offsets")),
+                                 ("csv", loading("seq.csv", "target: label, sequence: id"))] {
             let path = try dir.write("\(name).yaml", pipeline)
             let run = try Subprocess.regime(["run", path, "--cache", dir.file("cache-\(name)")])
             #expect(run.status == 0, "\(name): \(run.stderr)")
@@ -78,6 +80,7 @@ struct CRFRunTests {
         try file.write("fractional", [0, 1, 1.5, 0, 2, 2])
         try file.write("zero", [3.0, 0, 3])
         try file.write("lengths", [3.0, 3])
+        try file.write("holes", [0, 1, .nan, 3, 4, 5, 6, 7, 8, 9, 10, 11], shape: [6, 2])
         try file.close()
         try dir.write("split.csv", "id,a,label\n1,0,0\n2,1,1\n1,1,0\n")
         try dir.write("train.csv", "id,a,label\n1,0,0\n1,1,1\n2,1,0\n")
@@ -88,6 +91,7 @@ struct CRFRunTests {
             (loading("train.csv", "target: label, sequence: id", test: ", test: {path: test.csv}"),
              "test.csv: sequence 2 is in both the training file and the test file"),
             (loading("seq.h5", "lengths: /lengths, y: /fractional"), "training row 2 has label 1.5; a CRF or softmax needs class labels"),
+            (loading("seq.h5", "lengths: /lengths, x: /holes"), "seq.h5: /holes: row 1, column 0 holds nan"),
         ]
         for (index, (pipeline, message)) in cases.enumerated() {
             let path = try dir.write("bad\(index).yaml", pipeline)

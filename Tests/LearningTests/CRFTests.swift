@@ -124,4 +124,22 @@ struct CRFTests {
             #expect(Double(same) / Double(predicted.count) >= 0.995, "\(same) of \(predicted.count) tokens agree")
         }
     }
+
+    @Test("GD (with a proximal step for l1) reaches the optimum L-BFGS finds, and records every metric along the way")
+    func gradientDescent() {
+        let train = Self.sequences(count: 40, longest: 8, features: 4, seed: 6)
+        let layout = CRFLayout(states: 3, features: 4)
+        for (l2, l1) in [(0.1, 0.0), (0.05, 0.01)] {
+            let lbfgs = CRFBatch(train: train, test: nil, truth: nil,
+                                 points: [CRFSpec(layout: layout, l2: l2, l1: l1, method: .lbfgs(gtol: 1e-10), stopping: Stopping(steps: 5000))]).run()
+            let gd = CRFBatch(train: train, test: nil, truth: nil,
+                              points: [CRFSpec(layout: layout, l2: l2, l1: l1, method: .gd, learningRate: .auto(scale: 1),
+                                               stopping: Stopping(steps: 20000, rtol: 1e-13), recordEvery: 1000)]).run()
+            let best = lbfgs.results[0].value, reached = gd.results[0].value
+            #expect(reached >= best - 1e-9 * best && reached - best <= 1e-6 * best, "GD \(reached), L-BFGS \(best)")
+            let objective = gd.metricNames.firstIndex(of: "objective")!
+            let path = gd.results[0].trajectory.map { $0.values[objective] }
+            #expect(path.count >= 2 && zip(path, path.dropFirst()).allSatisfy { $1 <= $0 + 1e-12 }, "GD's objective never rises: \(path)")
+        }
+    }
 }

@@ -262,8 +262,7 @@ extension Runner {
         for (point, result) in output.results.enumerated() where result.message != nil {
             log("regime: warning: \(instances[point].identity): L-BFGS stopped short: \(result.message!)")
         }
-        let steps = output.recordedSteps, position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
-        let results = output.results
+        let steps = output.recordedSteps, results = output.results
         let layout = run.points[0].layout
         let record = TrainedBatch(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
@@ -273,22 +272,9 @@ extension Runner {
             steps: results.map { Double($0.steps) }, learningRates: results.map(\.learningRate),
             times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) }, converged: results.map(\.converged),
             seconds: results.map(\.seconds),
-            trajectories: output.metricNames.indices.map { metric in
-                results.map { result in
-                    var row = [Double](repeating: .nan, count: steps.count)
-                    for (step, values) in result.trajectory { row[position[step]!] = values[metric] }
-                    return row
-                }
-            }, truth: nil, fixedReferences: [], matchedReferences: [])
-        try cache.save(record, to: cache.batchPath(batch.key))
-        state.withLock { state in
-            state.succeededInstances += points
-            state.pointsDone += points.count
-            state.report.pointsTrained += points.count
-            state.report.batches += 1
-            for result in results where result.status == .diverged { state.report.diverged += 1 }
-        }
-        emitProgress()
+            trajectories: Runner.trajectoryRows(metrics: output.metricNames.count, steps: steps, results.map(\.trajectory)),
+            truth: nil, fixedReferences: [], matchedReferences: [])
+        try commit(record, batch: batch, diverged: results.filter { $0.status == .diverged }.count)
     }
 
     /// A fit of diffusion pairs: every point's denoiser (`DenoiserBatch`).
@@ -310,15 +296,8 @@ extension Runner {
             throw StageFailure(identity: identity, kind: .computation, underlying: error as any Error & Sendable)
         }
         if output.cancelled { throw CancellationError() }
-        let steps = output.recordedSteps, position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
-        let trajectories = output.metricNames.indices.map { metric in
-            output.results.map { result in
-                var row = [Double](repeating: .nan, count: steps.count)
-                for (step, values) in result.trajectory { row[position[step]!] = values[metric] }
-                return row
-            }
-        }
-        let results = output.results
+        let steps = output.recordedSteps, results = output.results
+        let trajectories = Runner.trajectoryRows(metrics: output.metricNames.count, steps: steps, results.map(\.trajectory))
         var record = TrainedBatch(
             stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
             metricNames: output.metricNames, featureNames: [], recordedSteps: steps,
@@ -329,13 +308,31 @@ extension Runner {
             seconds: results.map(\.seconds), trajectories: trajectories, truth: nil, fixedReferences: [], matchedReferences: [])
         record.denoisers = results.map { $0.weights?.flattened ?? [] }
         record.denoiserSteps = diffusion.schedule.steps
+        try commit(record, batch: batch, diverged: results.filter { $0.status == .diverged }.count)
+    }
+
+    /// Per metric, per point: the values at `steps` (NaN where a point recorded none).
+    static func trajectoryRows(metrics: Int, steps: [Int], _ recorded: [[(step: Int, values: [Double])]]) -> [[[Double]]] {
+        let position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
+        return (0..<metrics).map { metric in
+            recorded.map { trajectory in
+                var row = [Double](repeating: .nan, count: steps.count)
+                for (step, values) in trajectory { row[position[step]!] = values[metric] }
+                return row
+            }
+        }
+    }
+
+    /// Caches a trained batch whole and counts its points (the denoiser and sequence engines).
+    func commit(_ record: TrainedBatch, batch: WorkPlan.FitBatch, diverged: Int) throws {
         try cache.save(record, to: cache.batchPath(batch.key))
+        let points = batch.points
         state.withLock { state in
             state.succeededInstances += points
             state.pointsDone += points.count
             state.report.pointsTrained += points.count
             state.report.batches += 1
-            for result in results where result.status == .diverged { state.report.diverged += 1 }
+            state.report.diverged += diverged
         }
         emitProgress()
     }
