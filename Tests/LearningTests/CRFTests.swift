@@ -142,4 +142,18 @@ struct CRFTests {
             #expect(path.count >= 2 && zip(path, path.dropFirst()).allSatisfy { $1 <= $0 + 1e-12 }, "GD's objective never rises: \(path)")
         }
     }
+
+    @Test("L-BFGS's stopping rules: gtol ends a tight run, rtol a loose one sooner, steps a short one")
+    func lbfgsStopping() {
+        let train = Self.sequences(count: 40, longest: 8, features: 4, seed: 7)
+        let layout = CRFLayout(states: 3, features: 4)
+        func run(_ stopping: Stopping, gtol: Double = 1e-8) -> CRFResult {
+            CRFBatch(train: train, test: nil, truth: nil,
+                     points: [CRFSpec(layout: layout, l2: 0.1, method: .lbfgs(gtol: gtol), stopping: stopping)]).run().results[0]
+        }
+        let tight = run(Stopping(steps: 5000)), loose = run(Stopping(steps: 5000, rtol: 1e-2)), short = run(Stopping(steps: 3))
+        #expect(tight.stop == .gradient && tight.converged == 1)
+        #expect(loose.stop == .rtol && loose.converged == 1 && loose.steps < tight.steps, "\(loose.stop) \(loose.steps) vs \(tight.steps)")
+        #expect(short.stop == .steps && short.converged == 0 && short.steps <= 3)
+    }
 }

@@ -107,8 +107,10 @@ public struct CRFBatch: Sendable {
             var status = FitStatus.ok
             if !value.isFinite {
                 (stop, status) = (.diverged, .diverged)
+            } else if outcome.stoppedEarly, point.stopping.rtol != nil, cancelled?() != true {
+                stop = .rtol
             } else if outcome.converged {
-                stop = point.stopping.rtol != nil && stationarity >= gtol ? .rtol : .gradient
+                stop = .gradient
             } else if outcome.reachedIterationLimit {
                 stop = .steps
             } else {

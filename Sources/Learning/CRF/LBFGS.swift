@@ -32,6 +32,9 @@ public enum LBFGS {
         /// Converged by its own test (gradient or delta), rather than a budget or an error.
         public var converged: Bool { status == 0 || status == Int32(LBFGS_ALREADY_MINIMIZED) }
         public var reachedIterationLimit: Bool { status == Int32(LBFGSERR_MAXIMUMITERATION) }
+        /// Stopped by the delta test (the objective's relative decrease over `past`
+        /// iterations below `delta`), or by cancellation.
+        public var stoppedEarly: Bool { status == Int32(LBFGS_STOP) }
     }
 
     /// The objective and its gradient at θ (the gradient buffer is zeroed before each call).
