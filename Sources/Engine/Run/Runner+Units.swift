@@ -262,19 +262,10 @@ extension Runner {
         for (point, result) in output.results.enumerated() where result.message != nil {
             log("regime: warning: \(instances[point].identity): L-BFGS stopped short: \(result.message!)")
         }
-        let steps = output.recordedSteps, results = output.results
-        let layout = run.points[0].layout
-        let record = TrainedBatch(
-            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
-            metricNames: output.metricNames, featureNames: layout.names(features: data.train.featureNames), recordedSteps: steps,
-            weights: results.map(\.theta), metrics: results.map(\.metrics),
-            status: results.map(\.status.rawValue), stop: results.map(\.stop.rawValue),
-            steps: results.map { Double($0.steps) }, learningRates: results.map(\.learningRate),
-            times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) }, converged: results.map(\.converged),
-            seconds: results.map(\.seconds),
-            trajectories: Runner.trajectoryRows(metrics: output.metricNames.count, steps: steps, results.map(\.trajectory)),
-            truth: nil, fixedReferences: [], matchedReferences: [])
-        try commit(record, batch: batch, diverged: results.filter { $0.status == .diverged }.count)
+        let record = trainedBatch(batch, metricNames: output.metricNames, recordedSteps: output.recordedSteps,
+                                  featureNames: run.points[0].layout.names(features: data.train.featureNames),
+                                  weights: output.results.map(\.theta), results: output.results)
+        try commit(record, batch: batch, diverged: output.results.filter { $0.status == .diverged }.count)
     }
 
     /// A fit of diffusion pairs: every point's denoiser (`DenoiserBatch`).
@@ -296,31 +287,34 @@ extension Runner {
             throw StageFailure(identity: identity, kind: .computation, underlying: error as any Error & Sendable)
         }
         if output.cancelled { throw CancellationError() }
-        let steps = output.recordedSteps, results = output.results
-        let trajectories = Runner.trajectoryRows(metrics: output.metricNames.count, steps: steps, results.map(\.trajectory))
-        var record = TrainedBatch(
-            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: instances.map(\.key),
-            metricNames: output.metricNames, featureNames: [], recordedSteps: steps,
-            weights: results.map { _ in [] }, metrics: results.map(\.metrics),
-            status: results.map(\.status.rawValue), stop: results.map(\.stop.rawValue),
-            steps: results.map { Double($0.steps) }, learningRates: results.map(\.learningRate),
-            times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) }, converged: results.map(\.converged),
-            seconds: results.map(\.seconds), trajectories: trajectories, truth: nil, fixedReferences: [], matchedReferences: [])
+        let results = output.results
+        var record = trainedBatch(batch, metricNames: output.metricNames, recordedSteps: output.recordedSteps, featureNames: [],
+                                  weights: results.map { _ in [] }, results: results)
         record.denoisers = results.map { $0.weights?.flattened ?? [] }
         record.denoiserSteps = diffusion.schedule.steps
         try commit(record, batch: batch, diverged: results.filter { $0.status == .diverged }.count)
     }
 
-    /// Per metric, per point: the values at `steps` (NaN where a point recorded none).
-    static func trajectoryRows(metrics: Int, steps: [Int], _ recorded: [[(step: Int, values: [Double])]]) -> [[[Double]]] {
+    /// The batch record of the denoiser or sequence engines' points: their
+    /// outcomes, metrics and trajectories (NaN where a point recorded no value).
+    func trainedBatch(_ batch: WorkPlan.FitBatch, metricNames: [String], recordedSteps steps: [Int], featureNames: [String],
+                      weights: [[Double]], results: [some RecordedPoint]) -> TrainedBatch {
         let position = Dictionary(uniqueKeysWithValues: steps.enumerated().map { ($1, $0) })
-        return (0..<metrics).map { metric in
-            recorded.map { trajectory in
+        let trajectories = metricNames.indices.map { metric in
+            results.map { result in
                 var row = [Double](repeating: .nan, count: steps.count)
-                for (step, values) in trajectory { row[position[step]!] = values[metric] }
+                for (step, values) in result.trajectory { row[position[step]!] = values[metric] }
                 return row
             }
         }
+        return TrainedBatch(
+            stage: batch.stage, dataKey: plan.instances[batch.data].key, pointKeys: batch.points.map { plan.instances[$0].key },
+            metricNames: metricNames, featureNames: featureNames, recordedSteps: steps, weights: weights, metrics: results.map(\.metrics),
+            status: results.map(\.status.rawValue), stop: results.map(\.stop.rawValue), steps: results.map { Double($0.steps) },
+            learningRates: results.map(\.learningRate),
+            times: results.map { $0.learningRate.isNaN ? .nan : $0.learningRate * Double($0.steps) },
+            converged: results.map(\.converged), seconds: results.map(\.seconds), trajectories: trajectories,
+            truth: nil, fixedReferences: [], matchedReferences: [])
     }
 
     /// Caches a trained batch whole and counts its points (the denoiser and sequence engines).

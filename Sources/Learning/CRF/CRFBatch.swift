@@ -250,7 +250,7 @@ public struct CRFOutput: Sendable {
 }
 
 /// One CRF point's outcome.
-public struct CRFResult: Sendable {
+public struct CRFResult: RecordedPoint {
     public var theta: [Double]
     public var metrics: [Double]
     public var status: FitStatus

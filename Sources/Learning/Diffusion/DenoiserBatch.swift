@@ -215,8 +215,23 @@ public struct DenoiserOutput: Sendable {
     public var cancelled: Bool
 }
 
+/// How a point of the denoiser or sequence engines ended: what a batch file
+/// keeps of it besides its weights.
+public protocol RecordedPoint: Sendable {
+    var metrics: [Double] { get }
+    var status: FitStatus { get }
+    var stop: StopReason { get }
+    var steps: Int { get }
+    /// The step size (NaN for closed forms and L-BFGS).
+    var learningRate: Double { get }
+    var converged: Double { get }
+    /// At each recorded step, every metric.
+    var trajectory: [(step: Int, values: [Double])] { get }
+    var seconds: Double { get }
+}
+
 /// One denoiser point's outcome.
-public struct DenoiserResult: Sendable {
+public struct DenoiserResult: RecordedPoint {
     /// nil for the empirical-optimal denoiser.
     public var weights: DenoiserWeights?
     public var metrics: [Double]
