@@ -11,7 +11,7 @@ extension Dataset {
         }
         let total = lengths.reduce(0, +)
         guard total == Double(rows) else {
-            throw DataError(file: file, place: place, message: "the sequence lengths sum to \(Int(total)) tokens, but X has \(rows) rows")
+            throw DataError(file: file, place: place, message: "the sequence lengths sum to \(SequenceID.text(total)) tokens, but X has \(rows) rows")
         }
         var data = self
         data.sequenceLengths = lengths.map { Int($0) }

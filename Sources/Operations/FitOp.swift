@@ -107,6 +107,7 @@ struct FitOp: Operation {
                 if p.lossName == .logistic { return [("loss", "model crf has its own loss (the sequences' negative log-likelihood)")] }
                 if p.name != .crf && p.name != .linear { return [("loss", "loss softmax needs model linear (or crf)")] }
                 if p.stopping.residualTol != nil { return [("optimizer.residual_tol", "residual_tol is for regression; a CRF stops on gtol, rtol, tol or steps")] }
+                if p.l2 == nil { return [("l2", "l2: oracle is for synthetic regression data; give a CRF or softmax a number")] }
                 return []
             }
             return p.methodName == .lbfgs ? [("optimizer.method", "lbfgs trains model crf and loss softmax")] : []
@@ -121,6 +122,9 @@ struct FitOp: Operation {
         guard let p = try? FitParameters(parameters), let input = inputs["input"] else { return [] }
         if p.isSequenceModel && input == .diffusion {
             return [("model", "a CRF or softmax trains on labelled data, not on diffusion pairs")]
+        }
+        if p.isSequenceModel && inputs["compare"] != nil {
+            return [("compare", "references are regression weights; a CRF or softmax has no dist_ metrics")]
         }
         guard input == .diffusion else {
             return p.name.isDenoiserOnly
@@ -173,6 +177,12 @@ public enum FitMethod: String, Sendable, CaseIterable {
 extension FitParameters {
     /// Whether the point is trained by the sequence engine: a CRF, or per-token softmax regression.
     public var isSequenceModel: Bool { name == .crf || lossName == .softmax }
+
+    /// What, besides `FitSpec.BatchKey`, points must share to train in one
+    /// batch: the sequence engine's layout and method ("" for regression and denoisers).
+    public var engine: String {
+        isSequenceModel ? "\(name == .crf ? "crf" : "softmax")/boundaries=\(boundaries)/\(methodName.rawValue)" : ""
+    }
 
     /// The sequence engine's spec for L states and d features.
     public func crfSpec(states: Int, features: Int) -> CRFSpec {

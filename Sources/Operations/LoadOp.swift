@@ -96,6 +96,10 @@ struct LoadOp: InstanceOperation {
             guard let shape = (try? Parameters(values))?.imageShape, shape.count != 2 else { return [] }
             return [("image_shape", "give two sizes, [height, width]; found \(shape.count)")]
         },
+        Schema.Rule(reads: ["drop_nonfinite", "lengths", "offsets", "sequence"]) { values in
+            guard values["drop_nonfinite"]?.bool == true, ["lengths", "offsets", "sequence"].contains(where: { values[$0] != nil }) else { return [] }
+            return [("drop_nonfinite", "dropping rows would join the tokens around them into one sequence; clean the sequences first")]
+        },
         Schema.Rule(reads: ["lengths", "offsets", "sequence"]) { values in
             ["lengths", "offsets", "sequence"].filter { values[$0] != nil }.count > 1
                 ? [("sequence", "give one of lengths:, offsets: (HDF5) or sequence: (CSV)")] : []

@@ -106,7 +106,8 @@ struct SynthesizeOp: InstanceOperation {
 extension SynthesizeOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         if let hmm = try? SynthesizeOp.hmm(instance.parameters) {
-            return DataShape(trainRows: hmm.sequences * hmm.length, testRows: 0, features: hmm.features)
+            let (tokens, overflow) = hmm.sequences.multipliedReportingOverflow(by: hmm.length)
+            return DataShape(trainRows: overflow ? Int.max / 2 : tokens, testRows: 0, features: hmm.features)
         }
         guard let spec = try? SynthesizeOp.spec(instance.parameters) else { return nil }
         return DataShape(trainRows: spec.rows, testRows: 0, features: spec.features)

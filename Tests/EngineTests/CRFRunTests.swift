@@ -104,4 +104,23 @@ struct CRFRunTests {
         let refused = try Subprocess.regime(["run", noSequences, "--cache", dir.file("cache-plain")])
         #expect(refused.status == 2 && refused.stderr.contains("model crf needs sequences"), "\(refused.stderr)")
     }
+
+    @Test("a sweep across engines and layouts trains each point by its own: regression beside a CRF, CRFs with and without boundaries")
+    func mixedSweep() throws {
+        let workspace = try Workspace("crf.yaml", label: "crf-mixed")
+        let run = try workspace.regime("run", ["--set", "crf.sweep={model: [linear, crf], boundaries: [true, false]}", "--set", "crf.l2=0.1",
+                                               "--set", "crf.optimizer.method=gd", "--set", "crf.optimizer.steps=50"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let (file, strings, numbers) = try summary(workspace.path("results/crf.h5"))
+        defer { try? file.close() }
+        let stage = try strings("stage"), model = try strings("model")
+        let mse = try numbers("train_mse"), accuracy = try numbers("test_token_accuracy")
+        for row in stage.indices where stage[row] == "crf" {
+            // A regression point has a squared error and no token accuracy; a CRF point the other way round.
+            #expect(model[row] == "linear" ? mse[row].isFinite && accuracy[row].isNaN : mse[row].isNaN && accuracy[row].isFinite, "row \(row)")
+        }
+        let weights = try file.openGroup("weights")
+        let lengths = try (0..<4).map { try weights.openDataset(String($0)).shape[0] }
+        #expect(lengths == [20, 20, 104, 96], "\(lengths)")
+    }
 }

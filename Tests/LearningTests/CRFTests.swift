@@ -133,8 +133,8 @@ struct CRFTests {
             let lbfgs = CRFBatch(train: train, test: nil, truth: nil,
                                  points: [CRFSpec(layout: layout, l2: l2, l1: l1, method: .lbfgs(gtol: 1e-10), stopping: Stopping(steps: 5000))]).run()
             let gd = CRFBatch(train: train, test: nil, truth: nil,
-                              points: [CRFSpec(layout: layout, l2: l2, l1: l1, method: .gd, learningRate: .auto(scale: 1),
-                                               stopping: Stopping(steps: 20000, rtol: 1e-13), recordEvery: 1000)]).run()
+                              points: [CRFSpec(layout: layout, l2: l2, l1: l1, method: .gd, learningRate: .auto(scale: 1.9),
+                                               stopping: Stopping(steps: 50000, rtol: 1e-14), recordEvery: 5000)]).run()
             let best = lbfgs.results[0].value, reached = gd.results[0].value
             #expect(reached >= best - 1e-9 * best && reached - best <= 1e-6 * best, "GD \(reached), L-BFGS \(best)")
             let objective = gd.metricNames.firstIndex(of: "objective")!

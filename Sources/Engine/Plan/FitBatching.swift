@@ -80,7 +80,7 @@ struct FitBatching {
         let sizes = structural.map { expansion.sweep.sizes[$0] }
         let combinations = sizes.reduce(1, *)
         let structuralSweep = Sweep(axes: structural.map { axes[$0] })
-        var groups: [(key: FitSpec.BatchKey, rep: Int?, steps: Int, combinations: [Int])] = []
+        var groups: [(key: FitSpec.BatchKey, engine: String, rep: Int?, steps: Int, combinations: [Int])] = []
         var groupOfCombination: [Int] = []
         groupOfCombination.reserveCapacity(combinations)
         for combination in 0..<combinations {
@@ -89,15 +89,16 @@ struct FitBatching {
             for (key, value, role) in structuralSweep.point(combination) {
                 if role == .replicate { rep = value.integer } else { parameters[path: key] = value }
             }
-            let spec = try FitParameters(parameters).fitSpec()
+            let fit = try FitParameters(parameters), spec = fit.fitSpec()
             if case .sgd = spec.method {} else { rep = nil }
-            if let index = groups.firstIndex(where: { $0.key == spec.batchKey && $0.rep == rep }) {
+            // Points of another engine (a CRF, softmax) never share a batch with regression points.
+            if let index = groups.firstIndex(where: { $0.key == spec.batchKey && $0.engine == fit.engine && $0.rep == rep }) {
                 groups[index].steps = max(groups[index].steps, spec.stepBudget)
                 groups[index].combinations.append(combination)
                 groupOfCombination.append(index)
             } else {
                 groupOfCombination.append(groups.count)
-                groups.append((spec.batchKey, rep, spec.stepBudget, [combination]))
+                groups.append((spec.batchKey, fit.engine, rep, spec.stepBudget, [combination]))
             }
         }
         return Structure(expansion: expansion, structural: structural, groupOfCombination: groupOfCombination,

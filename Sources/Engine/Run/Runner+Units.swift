@@ -249,7 +249,12 @@ extension Runner {
             }
             states = max(states, Int(set.y.max() ?? 0) + 1)
         }
-        states = max(states, 2)
+        // A synthetic chain's states, seen or not (so that its transition matrix lines up).
+        states = max(states, 2, data.train.sequenceTruth?.transitions.rows ?? 0)
+        let weights = states * (data.train.features + states + 2)
+        guard states <= 1000, weights < Int(Int32.max) else {
+            throw fail("\(states) classes × \(data.train.features) features make \(weights) weights; a CRF takes at most 1,000 classes and 2³¹ weights")
+        }
         func sequences(_ set: Dataset) -> Sequences {
             Sequences(x: set.x, labels: set.y.map { Int($0) }, lengths: set.sequenceLengths ?? Array(repeating: 1, count: set.rows),
                       states: states)

@@ -65,6 +65,8 @@ public struct CRFBatch: Sendable {
         for point in points {
             if cancelled?() == true { return CRFOutput(metricNames: names, recordedSteps: [], results: results, cancelled: true) }
             var result = train(point, cancelled: cancelled)
+            // A point cut short by cancellation is not a result.
+            if cancelled?() == true { return CRFOutput(metricNames: names, recordedSteps: [], results: results, cancelled: true) }
             result.seconds = Date().timeIntervalSince(start)
             results.append(result)
         }
@@ -91,7 +93,13 @@ public struct CRFBatch: Sendable {
         case .lbfgs(let gtol):
             var options = LBFGS.Options()
             options.epsilon = gtol
-            options.maxIterations = point.stopping.steps
+            // liblbfgs reads 0 as no limit: no steps is no iterations here, as for GD.
+            guard point.stopping.steps > 0 else {
+                let zero = [Double](repeating: 0, count: n)
+                return CRFResult(theta: zero, metrics: measure(crf, point, zero), status: .ok, stop: .steps, steps: 0, learningRate: .nan,
+                                 converged: 0, trajectory: [], seconds: 0, message: nil, value: objective(crf, point, zero))
+            }
+            options.maxIterations = min(point.stopping.steps, Int(Int32.max))
             if let rtol = point.stopping.rtol { options.past = 1; options.delta = rtol }
             options.l1 = point.l1
             options.l1Range = 0..<n
@@ -114,7 +122,7 @@ public struct CRFBatch: Sendable {
             } else if outcome.reachedIterationLimit {
                 stop = .steps
             } else {
-                stop = stationarity <= 1e-4 ? .gradient : .solver
+                stop = stationarity <= max(gtol, 1e-4) ? .gradient : .solver
             }
             return CRFResult(theta: outcome.theta, metrics: measure(crf, point, outcome.theta), status: status, stop: stop,
                              steps: outcome.iterations, learningRate: .nan,
@@ -148,7 +156,10 @@ public struct CRFBatch: Sendable {
     func norm(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
 
     /// GD with a proximal step for l1: θ ← prox(θ − η∇), η = scale/L with L a
-    /// bound on the NLL's curvature, (1/N)Σ_t(‖x_t‖² + 3), plus λ.
+    /// bound on the NLL's curvature — the variance of a sequence's summed
+    /// features, at most T_s·Σ_{t∈s}(‖x_t‖² + 3) for a chain (tokens are
+    /// correlated), Σ_t(‖x_t‖² + 1) without transitions — averaged over
+    /// sequences, plus λ.
     func gradientDescent(_ crf: LinearChainCRF, _ point: CRFSpec, cancelled: (@Sendable () -> Bool)?) -> CRFResult {
         let n = point.layout.count
         var theta = [Double](repeating: 0, count: n), gradient = theta
@@ -156,8 +167,14 @@ public struct CRFBatch: Sendable {
         switch point.learningRate {
         case .fixed(let value): rate = value
         case .auto(let scale):
-            let squares = train.x.storage.reduce(0) { $0 + $1 * $1 }
-            rate = scale / ((squares + 3 * Double(train.x.rows)) / Double(train.count) + point.l2)
+            let d = train.x.columns, extra = point.layout.transitions ? 3.0 : 1.0
+            var curvature = 0.0
+            for (first, length) in zip(train.starts, train.lengths) {
+                var sum = 0.0
+                for row in first..<(first + length) { sum += (0..<d).reduce(extra) { $0 + train.x[row, $1] * train.x[row, $1] } }
+                curvature += (point.layout.transitions ? Double(length) : 1) * sum
+            }
+            rate = scale / (curvature / Double(max(train.count, 1)) + point.l2)
         }
         func objective(_ theta: [Double]) -> Double { self.objective(crf, point, theta) }
         var trajectory: [(step: Int, values: [Double])] = []

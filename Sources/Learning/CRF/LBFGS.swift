@@ -21,7 +21,8 @@ public enum LBFGS {
 
     public struct Result: Sendable {
         public var theta: [Double]
-        /// The objective with the ℓ1 term.
+        /// liblbfgs's last objective value (with the ℓ1 term); after a line-search
+        /// error it may be a trial point's, not θ's.
         public var value: Double
         public var iterations: Int
         public var evaluations: Int
