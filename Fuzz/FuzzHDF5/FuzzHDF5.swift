@@ -53,7 +53,9 @@ private func load(x: String, y: String, features: String?, drop: Bool) {
                                                      dropNonFinite: drop, locking: .off)
         precondition(dataset.x.rows == dataset.y.count && dataset.featureNames.count == dataset.x.columns)
         precondition(report.rowsRead - report.rowsDropped == dataset.rows)
-        precondition(dataset.y.allSatisfy(\.isFinite) && dataset.x.storage.allSatisfy(\.isFinite))
+        // y is finite, or NaN throughout for an image stack without labels.
+        precondition(dataset.y.allSatisfy(\.isFinite) || (dataset.imageShape != nil && dataset.y.allSatisfy(\.isNaN)))
+        precondition(dataset.x.storage.allSatisfy(\.isFinite))
     } catch is DataError {
     } catch {
         // The loader promises that every failure is a DataError.

@@ -26,7 +26,11 @@ extension Dataset {
                 throw DataError(file: path, place: .hdf5(object: xSet.path),
                                 message: "X must be 2-D (n × d) or an image stack (n × h × w), this dataset has shape \(xShape)")
             }
-            let n = xShape[0], d = xShape.dropFirst().reduce(1, *)
+            let n = xShape[0]
+            let (d, overflow) = xShape.count == 3 ? xShape[1].multipliedReportingOverflow(by: xShape[2]) : (xShape.count == 2 ? xShape[1] : 1, false)
+            guard !overflow else {
+                throw DataError(file: path, place: .hdf5(object: xSet.path), message: "images of \(xShape[1]) × \(xShape[2]) pixels are too large")
+            }
             var imageShape = givenShape
             if xShape.count == 3 {
                 imageShape = Array(xShape.dropFirst())

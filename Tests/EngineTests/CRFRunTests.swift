@@ -7,18 +7,12 @@ import TestSupport
 /// per-token softmax, sequences loaded from HDF5 and CSV, and bad input.
 @Suite("regime run: CRFs")
 struct CRFRunTests {
-    func summary(_ path: String) throws -> (file: File, strings: (String) throws -> [String], numbers: (String) throws -> [Double]) {
-        let file = try File.open(path)
-        let group = try file.openGroup("summary")
-        return (file, { try group.openDataset($0).readStrings() }, { try group.openDataset($0).readDoubles() })
-    }
-
     @Test("sticky sequences: the CRF beats per-token softmax; every point converged; the same bits with --jobs 1 and 2")
     func crfAgainstSoftmax() throws {
         let workspace = try Workspace("crf.yaml", label: "crf")
         let run = try workspace.regime("run", ["--jobs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
-        let (file, strings, numbers) = try summary(workspace.path("results/crf.h5"))
+        let (file, strings, numbers) = try ResultsFiles.summary(workspace.path("results/crf.h5"))
         defer { try? file.close() }
         let stage = try strings("stage"), accuracy = try numbers("test_token_accuracy")
         #expect(try numbers("converged").allSatisfy { $0 == 1 })
@@ -111,7 +105,7 @@ struct CRFRunTests {
         let run = try workspace.regime("run", ["--set", "crf.sweep={model: [linear, crf], boundaries: [true, false]}", "--set", "crf.l2=0.1",
                                                "--set", "crf.optimizer.method=gd", "--set", "crf.optimizer.steps=50"])
         #expect(run.status == 0, "\(run.stderr)")
-        let (file, strings, numbers) = try summary(workspace.path("results/crf.h5"))
+        let (file, strings, numbers) = try ResultsFiles.summary(workspace.path("results/crf.h5"))
         defer { try? file.close() }
         let stage = try strings("stage"), model = try strings("model")
         let mse = try numbers("train_mse"), accuracy = try numbers("test_token_accuracy")

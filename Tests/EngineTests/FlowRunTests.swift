@@ -8,18 +8,12 @@ import TestSupport
 /// integrator as failed points with a warning.
 @Suite("regime run: gradient flow")
 struct FlowRunTests {
-    func summary(_ path: String) throws -> (file: File, strings: (String) throws -> [String], numbers: (String) throws -> [Double]) {
-        let file = try File.open(path)
-        let group = try file.openGroup("summary")
-        return (file, { try group.openDataset($0).readStrings() }, { try group.openDataset($0).readDoubles() })
-    }
-
     @Test("every point converges on its depth's limit; time and steps are the flow's; the same bits with --jobs 1 and 2")
     func converges() throws {
         let workspace = try Workspace("flow.yaml", label: "flow")
         let run = try workspace.regime("run", ["--jobs", "2"])
         #expect(run.status == 0, "\(run.stderr)")
-        let (file, strings, numbers) = try summary(workspace.path("results/flow.h5"))
+        let (file, strings, numbers) = try ResultsFiles.summary(workspace.path("results/flow.h5"))
         #expect(try strings("status") == Array(repeating: "ok", count: 6))
         #expect(try strings("stop") == Array(repeating: "residual", count: 6))
         let steps = try numbers("steps"), time = try numbers("time"), lr = try numbers("lr")
@@ -44,7 +38,7 @@ struct FlowRunTests {
         let workspace = try Workspace("flow.yaml", label: "flow-fixed")
         let run = try workspace.regime("run", ["--set", "refs.alpha=0.2", "--set", "refs.depth=3"])
         #expect(run.status == 0, "\(run.stderr)")
-        let (file, _, numbers) = try summary(workspace.path("results/flow.h5"))
+        let (file, _, numbers) = try ResultsFiles.summary(workspace.path("results/flow.h5"))
         defer { try? file.close() }
         #expect(try file.openGroup("summary").memberNames().contains("dist_q_alpha_d3"))
         #expect(try file.openGroup("references").memberNames().contains("q_alpha_d3"))
@@ -63,7 +57,7 @@ struct FlowRunTests {
         #expect(run.status == 0, "\(run.stderr)")
         let warnings = run.stderr.split(separator: "\n").filter { $0.contains("warning:") && $0.contains("failed: the flow integrator failed at t =") }
         #expect(warnings.count == 6, "\(run.stderr)")
-        let (file, strings, numbers) = try summary(workspace.path("results/flow.h5"))
+        let (file, strings, numbers) = try ResultsFiles.summary(workspace.path("results/flow.h5"))
         defer { try? file.close() }
         #expect(try strings("status") == Array(repeating: "failed", count: 6))
         #expect(try strings("stop") == Array(repeating: "solver", count: 6))

@@ -11,6 +11,13 @@ enum ResultsFiles {
         case strings([String])
     }
 
+    /// A results file held open with readers of its /summary columns (close the file when done).
+    static func summary(_ path: String) throws -> (file: File, strings: (String) throws -> [String], numbers: (String) throws -> [Double]) {
+        let file = try File.open(path)
+        let group = try file.openGroup("summary")
+        return (file, { try group.openDataset($0).readStrings() }, { try group.openDataset($0).readDoubles() })
+    }
+
     static func datasets(_ path: String) throws -> [String: Contents] {
         let file = try File.open(path)
         defer { try? file.close() }
