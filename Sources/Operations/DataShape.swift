@@ -7,12 +7,15 @@ public struct DataShape: Sendable, Equatable {
     public var features: Int
     /// Diffusion pairs: T, the steps the rows are spread over (half of them noise).
     public var steps: Int?
+    /// Sequences: the rows (tokens) per sequence, the unit a split counts.
+    public var rowsPerUnit: Int?
 
-    public init(trainRows: Int, testRows: Int, features: Int, steps: Int? = nil) {
+    public init(trainRows: Int, testRows: Int, features: Int, steps: Int? = nil, rowsPerUnit: Int? = nil) {
         self.trainRows = trainRows
         self.testRows = testRows
         self.features = features
         self.steps = steps
+        self.rowsPerUnit = rowsPerUnit
     }
 
     public var rows: Int { trainRows + testRows }

@@ -86,7 +86,9 @@ struct SplitOp: InstanceOperation {
 extension SplitOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         guard let input, let p = try? Parameters(instance.parameters) else { return nil }
-        let test = min(input.trainRows, p.testCount(rows: input.trainRows))
-        return DataShape(trainRows: input.trainRows - test, testRows: test, features: input.features)
+        // A split of sequences counts sequences: its test rows are that many sequences' tokens.
+        let perUnit = max(input.rowsPerUnit ?? 1, 1), units = input.trainRows / perUnit
+        let test = min(input.trainRows, p.testCount(rows: units).multipliedReportingOverflow(by: perUnit).partialValue)
+        return DataShape(trainRows: input.trainRows - test, testRows: test, features: input.features, rowsPerUnit: input.rowsPerUnit)
     }
 }

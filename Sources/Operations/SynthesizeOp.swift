@@ -107,7 +107,7 @@ extension SynthesizeOp: DataShaping {
     func shape(of instance: StageInstance, input: DataShape?, spec: PipelineSpec) -> DataShape? {
         if let hmm = try? SynthesizeOp.hmm(instance.parameters) {
             let (tokens, overflow) = hmm.sequences.multipliedReportingOverflow(by: hmm.length)
-            return DataShape(trainRows: overflow ? Int.max / 2 : tokens, testRows: 0, features: hmm.features)
+            return DataShape(trainRows: overflow ? Int.max / 2 : tokens, testRows: 0, features: hmm.features, rowsPerUnit: hmm.length)
         }
         guard let spec = try? SynthesizeOp.spec(instance.parameters) else { return nil }
         return DataShape(trainRows: spec.rows, testRows: 0, features: spec.features)

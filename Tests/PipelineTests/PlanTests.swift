@@ -166,6 +166,21 @@ struct PlanTests {
         #expect(plan.spec.overrides == ["fit.optimizer.steps=7", "fit.sweep.l2=[0.5]", "seed=9", "data.truth.k=2"])
     }
 
+    @Test("--set of a dotted sweep key sets that key; into a generator the sweep has, the generator")
+    func dottedSweepOverrides() throws {
+        let text = """
+        stages:
+          data: {op: synthesize, n: 40, d: 60}
+          fit: {op: fit, input: data, sweep: {optimizer.lr: [0.1, 0.2], l2: {logspace: [-3, 0, 4]}}}
+          results: {op: write, input: fit, path: r.h5}
+        """
+        let plan = try plan(text, overrides: ["fit.sweep.optimizer.lr=[0.05, 0.1, 0.2]", "fit.sweep.l2.logspace=[-2, 0, 3]"])
+        let fits = plan.instances(of: "fit")
+        #expect(fits.count == 9)
+        #expect(Set(fits.compactMap { $0.parameters[path: "optimizer.lr"]?.number }) == [0.05, 0.1, 0.2])
+        #expect(Set(fits.compactMap { $0.parameters["l2"]?.number }).count == 3)
+    }
+
     @Test("a 1,000-point sweep: every point has a key of its own")
     func largeSweep() throws {
         let plan = try plan("""

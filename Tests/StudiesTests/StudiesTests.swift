@@ -255,7 +255,7 @@ struct CRFStudiesTests {
 
     @Test("crf-structure: the CRF's lead over per-token softmax grows with stickiness from none at uniform transitions")
     func structure() throws {
-        let results = try Study("crf-structure").run(["data.sweep={hmm.stickiness: [0, 0.5, 0.9]}"], outputs: ["results": "results.h5"])
+        let results = try Study("crf-structure").run(["data.sweep.hmm.stickiness=[0, 0.5, 0.9]"], outputs: ["results": "results.h5"])
         let stage = results.strings("stage")
         let crf = results.means(of: "test_token_accuracy", by: "hmm.stickiness") { stage[$0] == "crf" }.map(\.mean)
         let softmax = results.means(of: "test_token_accuracy", by: "hmm.stickiness") { stage[$0] == "softmax" }.map(\.mean)

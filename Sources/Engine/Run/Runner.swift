@@ -168,10 +168,10 @@ public final class Runner: Sendable {
             if options.jobs > cores {
                 log("regime: note: --jobs \(options.jobs) is more than the \(cores) cores; units will share them")
             }
-            log("regime: \(plan.spec.name): " + Runner.describe(units: units, points: points) + "; \(jobs) job\(jobs == 1 ? "" : "s") × \(Runner.blasThreads) ("
+            log("regime: \(plan.spec.name): " + Runner.describe(units: units, points: points, samples: { self.plan.plan.expansion(containing: $0).stage.operation.readsFitData }) + "; \(jobs) job\(jobs == 1 ? "" : "s") × \(Runner.blasThreads) ("
                 + Runner.blasDescription + ")")
         } else {
-            log("regime: \(plan.spec.name): recomputing what the corrupt entries held: " + Runner.describe(units: units, points: points))
+            log("regime: \(plan.spec.name): recomputing what the corrupt entries held: " + Runner.describe(units: units, points: points, samples: { self.plan.plan.expansion(containing: $0).stage.operation.readsFitData }))
         }
         emitProgress()
 
@@ -205,13 +205,17 @@ public final class Runner: Sendable {
         }
     }
 
-    static func describe(units: [WorkPlan.Unit], points: Int) -> String {
+    /// "12 fit points in 3 batches, 4 data/reference instances, 12 sample sets, 1 output"; `samples`
+    /// tells an instance of a stage that reads fit points.
+    static func describe(units: [WorkPlan.Unit], points: Int, samples: (Int) -> Bool = { _ in false }) -> String {
         let batches = units.filter { if case .batch = $0.work { return true } else { return false } }.count
-        let instances = units.filter { if case .instance = $0.work { return true } else { return false } }.count
-        let outputs = units.count - batches - instances
+        let instanceIndices = units.compactMap { unit -> Int? in if case .instance(let index) = unit.work { return index } else { return nil } }
+        let sampled = instanceIndices.filter(samples).count, instances = instanceIndices.count - sampled
+        let outputs = units.count - batches - instanceIndices.count
         var parts: [String] = []
         if points > 0 { parts.append("\(points) fit point\(points == 1 ? "" : "s") in \(batches) batch\(batches == 1 ? "" : "es")") }
         if instances > 0 { parts.append("\(instances) data/reference instance\(instances == 1 ? "" : "s")") }
+        if sampled > 0 { parts.append("\(sampled) sample set\(sampled == 1 ? "" : "s")") }
         if outputs > 0 { parts.append("\(outputs) output\(outputs == 1 ? "" : "s")") }
         return parts.joined(separator: ", ")
     }

@@ -75,7 +75,21 @@ enum Overrides {
                                               at: SourceLocation(source: source, line: lineNumber, column: keyColumn, length: keyText.count)))
                 continue
             }
-            set(&stage, path: Array(path.dropFirst()), locations: (1..<path.count).map(at(component:)), value: value)
+            // Sweep keys are dotted paths themselves (`sweep: {optimizer.lr: […]}`): in
+            // `stage.sweep.optimizer.lr=[…]` everything after `sweep` is one key, unless it
+            // names into a generator the sweep already has (`sweep.l2.logspace`) or a zip group.
+            var setPath = Array(path.dropFirst()), locations = (1..<path.count).map(at(component:))
+            if path[1] == "sweep", path.count > 3, path[2] != "zip" {
+                let nested: Bool = {
+                    if case .map(let sweep)? = stage["sweep"], case .map? = sweep[path[2]] { return true }
+                    return false
+                }()
+                if !nested {
+                    setPath = ["sweep", path.dropFirst(2).joined(separator: ".")]
+                    locations = [at(component: 1), at(component: 2)]
+                }
+            }
+            set(&stage, path: setPath, locations: locations, value: value)
             stages.entries[stageIndex].value = .map(stage)
             if let index = root.entries.firstIndex(where: { $0.key.text == "stages" }) {
                 root.entries[index].value = .map(stages)
