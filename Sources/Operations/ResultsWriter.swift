@@ -38,6 +38,10 @@ struct ResultsWriter {
         let (table, roles) = try gatherer.summary { record, rows in
             for (output, row) in rows {
                 try writer.writeWeights(point: output, record.weights[row])
+                // A denoiser fit's own file holds its weights; one of its samples does not repeat them.
+                if includeWeights, !gatherer.gathersSamples, let denoisers = record.denoisers {
+                    try writer.writeDenoiser(point: output, denoisers[row], steps: record.denoiserSteps, outputs: record.denoiserOutputs)
+                }
                 if let truth = record.truth { try writer.writeTruth(point: output, truth) }
                 for (name, values) in record.fixedReferences { try writer.writeReference(name, point: output, values) }
                 for (name, values) in record.matchedReferences { try writer.writeReference(name, point: output, values[row]) }

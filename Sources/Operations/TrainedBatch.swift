@@ -34,6 +34,8 @@ public struct TrainedBatch: Sendable {
     /// over `denoiserSteps` steps; `weights` are then empty.
     public var denoisers: [[Double]]? = nil
     public var denoiserSteps = 0
+    /// m, each denoiser's outputs (the dimension the diffusion runs in).
+    public var denoiserOutputs = 0
 
     public var count: Int { pointKeys.count }
     public var features: Int { featureNames.count }

@@ -31,6 +31,8 @@ public protocol GatheredPoints {
     func results(name: String) throws -> Results
     /// Each gathered sample instance's images, by output position.
     func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws
+    /// Whether any gathered point is a sample instance.
+    var gathersSamples: Bool { get }
 }
 
 extension GatheredPoints {

@@ -201,6 +201,30 @@ public final class ResultsFileWriter {
         try set.writeRows(row, at: point)
     }
 
+    /// One denoiser point's weights (`DenoiserWeights.flattened`: per step W
+    /// (q × m), b (m), φ̄ (q)) as /denoisers/<point>/weights (T × q × m), bias
+    /// (T × m) and center (T × q). Nothing for an empty one (the empirical-optimal denoiser).
+    public func writeDenoiser(point: Int, _ values: [Double], steps: Int, outputs m: Int) throws {
+        guard steps > 0, m > 0, !values.isEmpty else { return }
+        let size = values.count / steps, q = (size - m) / (m + 1)
+        guard size * steps == values.count, q * m + m + q == size else {
+            throw ResultsError("a denoiser of \(values.count) values is not \(steps) steps of q × \(m) weights")
+        }
+        let group = try file.contains(ResultsLayout.denoisers) ? try file.openGroup(ResultsLayout.denoisers)
+            : try file.createGroup(ResultsLayout.denoisers)
+        let own = try group.createGroup(String(point))
+        var weights: [Double] = [], bias: [Double] = [], center: [Double] = []
+        for t in 0..<steps {
+            let base = t * size
+            weights += values[base..<(base + q * m)]
+            bias += values[(base + q * m)..<(base + q * m + m)]
+            center += values[(base + q * m + m)..<(base + size)]
+        }
+        try own.write("weights", weights, shape: [steps, q, m])
+        try own.write("bias", bias, shape: [steps, m])
+        try own.write("center", center, shape: [steps, q])
+    }
+
     /// Where the samples of every point go (`prepareSamples`).
     private var sampleSets: (images: HDF5.Dataset, nearest: HDF5.Dataset, index: HDF5.Dataset, perPoint: Int)?
 

@@ -46,11 +46,15 @@ struct DiffusionRunTests {
             }
             #expect(abs(total / 16 - nearest[point]) <= 1e-9 * max(nearest[point], 1))
         }
-        // The denoisers' own file: their losses and the GD point's trajectory, no weights.
+        // The denoisers' own file: their losses, the GD point's trajectory, and each denoiser's
+        // W_t (q × m), b_t and feature centre per step: 120 random features or 64 pixels, 4 steps.
         let fits = try File.open(workspace.path("results/denoisers.h5"))
         defer { try? fits.close() }
-        #expect(try !fits.contains("weights"))
+        #expect(try !fits.contains("weights") && !file.contains("denoisers"))
         #expect(try fits.openGroup("trajectories").openDataset("train_loss").shape == [4, 5])
+        let denoisers = try fits.openGroup("denoisers")
+        #expect(try denoisers.openDataset("0/weights").shape == [4, 120, 64] && denoisers.openDataset("0/bias").shape == [4, 64])
+        #expect(try denoisers.openDataset("3/weights").shape == [4, 64, 64] && denoisers.openDataset("3/center").shape == [4, 64])
 
         let serial = try self.workspace("diffusion-serial")
         #expect(try serial.regime("run", ["--jobs", "1"]).status == 0)

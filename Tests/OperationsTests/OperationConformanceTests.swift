@@ -186,6 +186,7 @@ struct OneBatch: GatheredPoints {
 
     /// A fit batch gathers no samples.
     func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws {}
+    var gathersSamples: Bool { false }
 
     func summary(visit: ((TrainedBatch, [(output: Int, row: Int)]) throws -> Void)?) throws -> (table: Table, roles: [SummaryRole]) {
         try visit?(batch, [(0, 0)])

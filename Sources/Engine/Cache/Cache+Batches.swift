@@ -40,6 +40,7 @@ extension Cache {
             if let denoisers = batch.denoisers {
                 let group = try file.createGroup("denoisers")
                 try group.setAttribute("steps", Int64(batch.denoiserSteps))
+                try group.setAttribute("outputs", Int64(batch.denoiserOutputs))
                 for (row, values) in denoisers.enumerated() { try group.write(String(row), values, storage: .contiguous) }
             }
         }
@@ -86,10 +87,11 @@ extension Cache {
             guard (truth?.count ?? d) == d, fixed.allSatisfy({ $0.weights.count == d }) else {
                 throw CacheError(message: "a truth or reference of the wrong length")
             }
-            var denoisers: [[Double]]?, denoiserSteps = 0
+            var denoisers: [[Double]]?, denoiserSteps = 0, denoiserOutputs = 0
             if try file.contains("denoisers") {
                 let group = try file.openGroup("denoisers")
                 denoiserSteps = Int(try group.attribute("steps").doubleValue ?? 0)
+                denoiserOutputs = Int(try group.attribute("outputs").doubleValue ?? 0)
                 denoisers = try (0..<k).map { try group.openDataset(String($0)).readDoubles() }
             }
             var batch = TrainedBatch(
@@ -107,6 +109,7 @@ extension Cache {
                 trajectories: trajectories, truth: truth, fixedReferences: fixed, matchedReferences: matched)
             batch.denoisers = denoisers
             batch.denoiserSteps = denoiserSteps
+            batch.denoiserOutputs = denoiserOutputs
             return batch
         }
     }

@@ -254,6 +254,8 @@ extension PointGatherer {
         return (table, roles)
     }
 
+    var gathersSamples: Bool { !sampleKeys.isEmpty }
+
     /// Every gathered sample instance's samples, by output position, read from the cache one at a time.
     func forEachSampleSet(_ body: (Int, SampleArtifact) throws -> Void) throws {
         for (output, key) in sampleKeys.sorted(by: { $0.key < $1.key }) where locations[output] != nil {

@@ -297,6 +297,7 @@ extension Runner {
                                   weights: results.map { _ in [] }, results: results)
         record.denoisers = results.map { $0.weights?.flattened ?? [] }
         record.denoiserSteps = diffusion.schedule.steps
+        record.denoiserOutputs = diffusion.dimension
         try commit(record, batch: batch, diverged: results.filter { $0.status == .diverged }.count)
     }
 
