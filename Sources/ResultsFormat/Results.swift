@@ -139,8 +139,14 @@ public struct SampleImages: Sendable {
         guard dims.count == 4, dims[0] == points, try near.shape == dims else {
             throw ResultsError("\(path): /samples/images has shape \(dims), not points × samples × height × width with points = \(points)")
         }
+        // A point's row is read whole: refuse sizes no generated sample set has (and products that overflow).
+        let (pixels, overflow) = dims[2].multipliedReportingOverflow(by: dims[3])
+        let (row, rowOverflow) = pixels.multipliedReportingOverflow(by: dims[1])
+        guard !overflow, !rowOverflow, row <= 1 << 26 else {
+            throw ResultsError("\(path): /samples/images has shape \(dims): more than 2^26 values per point")
+        }
         shape = [dims[2], dims[3]]
-        let pixels = dims[2] * dims[3], kept = min(dims[1], SampleImages.shown)
+        let kept = min(dims[1], SampleImages.shown)
         func read(_ set: HDF5.Dataset) throws -> [[[Double]]] {
             try (0..<points).map { point in
                 let row = try set.readRows(point..<(point + 1), as: Double.self)
