@@ -33,4 +33,22 @@ struct ResultsRegressionTests {
             #expect(error.file == path)
         }
     }
+
+    @Test("a /samples dataset declaring 2^28 values per point (never written) is refused, naming it, before any read")
+    func oversizedSamples() throws {
+        let dir = try TemporaryDirectory("oversized-samples")
+        let path = dir.file("r.h5")
+        let file = try File.create(path)
+        let summary = try file.createGroup("summary")
+        let status = try summary.writeStrings("status", ["ok"])
+        try status.setAttribute("role", "outcome")
+        let samples = try file.createGroup("samples")
+        for name in ["images", "nearest_train"] {
+            _ = try samples.createDataset(name, of: Double.self, shape: [1, 1 << 14, 128, 128],
+                                          storage: .chunked(chunks: [1, 1, 128, 128], deflate: nil, shuffle: false), fill: .nan)
+        }
+        try file.close()
+        #expect(throws: ResultsError.self) { try Results(contentsOf: path) }
+        do { _ = try Results(contentsOf: path) } catch { #expect("\(error)".hasPrefix("\(path): /samples/images")) }
+    }
 }
