@@ -76,8 +76,8 @@ public struct CRFBatch: Sendable {
 
     /// The objective's smooth part at θ: mean NLL + λ/2‖θ‖², its gradient added into `gradient`.
     func smoothObjective(_ crf: LinearChainCRF, _ point: CRFSpec, _ theta: [Double],
-                         gradient: UnsafeMutableBufferPointer<Double>?) -> Double {
-        let nll = crf.negativeLogLikelihood(theta, train, gradient: gradient)
+                         gradient: UnsafeMutableBufferPointer<Double>?, workspace: inout LinearChainCRF.Workspace) -> Double {
+        let nll = crf.negativeLogLikelihood(theta, train, gradient: gradient, workspace: &workspace)
         var penalty = 0.0
         for (i, value) in theta.enumerated() {
             penalty += value * value
@@ -89,28 +89,31 @@ public struct CRFBatch: Sendable {
     func train(_ point: CRFSpec, cancelled: (@Sendable () -> Bool)?) -> CRFResult {
         let crf = LinearChainCRF(layout: point.layout)
         let n = point.layout.count
+        var workspace = LinearChainCRF.Workspace(states: point.layout.states, data: train)
         switch point.method {
         case .lbfgs(let gtol):
             var options = LBFGS.Options()
             options.epsilon = gtol
             // liblbfgs reads 0 as no limit: no steps is no iterations here, as for GD.
             guard point.stopping.steps > 0 else {
-                let zero = [Double](repeating: 0, count: n)
-                return CRFResult(theta: zero, metrics: measure(crf, point, zero), status: .ok, stop: .steps, steps: 0, learningRate: .nan,
-                                 converged: 0, trajectory: [], seconds: 0, message: nil, value: objective(crf, point, zero))
+                let zero = [Double](repeating: 0, count: n), metrics = measure(crf, point, zero)
+                return CRFResult(theta: zero, metrics: metrics, status: .ok, stop: .steps, steps: 0, learningRate: .nan,
+                                 converged: 0, trajectory: [], seconds: 0, message: nil, value: metrics[0])
             }
             options.maxIterations = min(point.stopping.steps, Int(Int32.max))
             if let rtol = point.stopping.rtol { options.past = 1; options.delta = rtol }
             options.l1 = point.l1
             options.l1Range = 0..<n
-            let outcome = LBFGS.minimize([Double](repeating: 0, count: n), options: options, cancelled: cancelled) { x, g in
-                self.smoothObjective(crf, point, Array(UnsafeBufferPointer(start: x, count: n)), gradient: g)
+            var theta = [Double](repeating: 0, count: n)
+            let outcome = LBFGS.minimize(theta, options: options, cancelled: cancelled) { x, g in
+                for i in 0..<n { theta[i] = x[i] }
+                return self.smoothObjective(crf, point, theta, gradient: g, workspace: &workspace)
             }
             // liblbfgs ends a tight run on rounding errors in its line search as
             // often as on its own test; such an end counts as converged when the
             // (pseudo-)gradient is at rounding level, 1e-4·max(1, ‖θ‖).
-            let value = objective(crf, point, outcome.theta)
-            let stationarity = pseudoGradientNorm(crf, point, outcome.theta) / max(1, norm(outcome.theta))
+            let metrics = measure(crf, point, outcome.theta), value = metrics[0]
+            let stationarity = pseudoGradientNorm(crf, point, outcome.theta, workspace: &workspace) / max(1, norm(outcome.theta))
             let stop: StopReason
             var status = FitStatus.ok
             if !value.isFinite {
@@ -124,25 +127,20 @@ public struct CRFBatch: Sendable {
             } else {
                 stop = stationarity <= max(gtol, 1e-4) ? .gradient : .solver
             }
-            return CRFResult(theta: outcome.theta, metrics: measure(crf, point, outcome.theta), status: status, stop: stop,
+            return CRFResult(theta: outcome.theta, metrics: metrics, status: status, stop: stop,
                              steps: outcome.iterations, learningRate: .nan,
                              converged: stop == .gradient || stop == .rtol ? 1 : 0, trajectory: [], seconds: 0,
                              message: stop == .solver ? outcome.message : nil, value: value)
         case .gd:
-            return gradientDescent(crf, point, cancelled: cancelled)
+            return gradientDescent(crf, point, workspace: &workspace, cancelled: cancelled)
         }
-    }
-
-    /// The whole objective at θ: mean NLL + λ/2‖θ‖² + λ₁‖θ‖₁.
-    func objective(_ crf: LinearChainCRF, _ point: CRFSpec, _ theta: [Double]) -> Double {
-        smoothObjective(crf, point, theta, gradient: nil) + point.l1 * theta.reduce(0) { $0 + abs($1) }
     }
 
     /// ‖the minimum-norm subgradient‖ at θ: the gradient of the smooth part,
     /// plus λ₁·sign(θᵢ) where θᵢ ≠ 0, and shrunk by λ₁ towards 0 where θᵢ = 0.
-    func pseudoGradientNorm(_ crf: LinearChainCRF, _ point: CRFSpec, _ theta: [Double]) -> Double {
+    func pseudoGradientNorm(_ crf: LinearChainCRF, _ point: CRFSpec, _ theta: [Double], workspace: inout LinearChainCRF.Workspace) -> Double {
         var gradient = [Double](repeating: 0, count: theta.count)
-        _ = gradient.withUnsafeMutableBufferPointer { smoothObjective(crf, point, theta, gradient: $0) }
+        _ = gradient.withUnsafeMutableBufferPointer { smoothObjective(crf, point, theta, gradient: $0, workspace: &workspace) }
         for i in theta.indices {
             if theta[i] != 0 {
                 gradient[i] += point.l1 * (theta[i] > 0 ? 1 : -1)
@@ -160,7 +158,8 @@ public struct CRFBatch: Sendable {
     /// features, at most T_s·Σ_{t∈s}(‖x_t‖² + 3) for a chain (tokens are
     /// correlated), Σ_t(‖x_t‖² + 1) without transitions — averaged over
     /// sequences, plus λ.
-    func gradientDescent(_ crf: LinearChainCRF, _ point: CRFSpec, cancelled: (@Sendable () -> Bool)?) -> CRFResult {
+    func gradientDescent(_ crf: LinearChainCRF, _ point: CRFSpec, workspace: inout LinearChainCRF.Workspace,
+                         cancelled: (@Sendable () -> Bool)?) -> CRFResult {
         let n = point.layout.count
         var theta = [Double](repeating: 0, count: n), gradient = theta
         let rate: Double
@@ -176,23 +175,29 @@ public struct CRFBatch: Sendable {
             }
             rate = scale / (curvature / Double(max(train.count, 1)) + point.l2)
         }
-        func objective(_ theta: [Double]) -> Double { self.objective(crf, point, theta) }
+        // One forward–backward pass per step: it gives the objective at θ_k,
+        // checked against the rules, and the gradient the next step takes.
+        func evaluate() -> Double {
+            for i in gradient.indices { gradient[i] = 0 }
+            let smooth = gradient.withUnsafeMutableBufferPointer { smoothObjective(crf, point, theta, gradient: $0, workspace: &workspace) }
+            return smooth + point.l1 * theta.reduce(0) { $0 + abs($1) }
+        }
         var trajectory: [(step: Int, values: [Double])] = []
-        var previous = objective(theta)
+        var previous = evaluate()
         let start = previous
         var stop = StopReason.steps, status = FitStatus.ok, taken = 0
         if point.recordEvery > 0 { trajectory.append((0, measure(crf, point, theta))) }
-        for step in 1...max(point.stopping.steps, 1) where point.stopping.steps > 0 {
+        let threshold = rate * point.l1
+        var step = 0
+        while step < point.stopping.steps {
+            step += 1
             if step % 256 == 0, cancelled?() == true { break }
-            for i in gradient.indices { gradient[i] = 0 }
-            _ = gradient.withUnsafeMutableBufferPointer { smoothObjective(crf, point, theta, gradient: $0) }
-            let threshold = rate * point.l1
             for i in theta.indices {
                 let moved = theta[i] - rate * gradient[i]
                 theta[i] = threshold > 0 ? (moved > threshold ? moved - threshold : moved < -threshold ? moved + threshold : 0) : moved
             }
             taken = step
-            let value = objective(theta)
+            let value = evaluate()
             if point.recordEvery > 0, step % point.recordEvery == 0 { trajectory.append((step, measure(crf, point, theta))) }
             if !value.isFinite || value > point.stopping.divergenceFactor * max(start, 1e-300) {
                 stop = .diverged
@@ -204,9 +209,10 @@ public struct CRFBatch: Sendable {
             previous = value
         }
         let converged: Double = stop == .tol || stop == .rtol ? 1 : (point.stopping.tol == nil && point.stopping.rtol == nil && stop == .steps ? .nan : 0)
-        return CRFResult(theta: theta, metrics: measure(crf, point, theta), status: status, stop: stop, steps: taken,
+        let metrics = measure(crf, point, theta)
+        return CRFResult(theta: theta, metrics: metrics, status: status, stop: stop, steps: taken,
                          learningRate: rate, converged: converged, trajectory: trajectory, seconds: 0, message: nil,
-                         value: objective(theta))
+                         value: metrics[0])
     }
 
     /// The metrics of θ (`metricNames`).

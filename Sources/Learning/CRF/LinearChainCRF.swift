@@ -73,10 +73,20 @@ public struct LinearChainCRF: Sendable {
 
     public init(layout: CRFLayout) { self.layout = layout }
 
+    /// The emission scores U = X·Eᵀ (n × L), into `u`.
+    func emissions(_ theta: UnsafePointer<Double>, _ x: Matrix, into u: UnsafeMutablePointer<Double>) {
+        let l = layout.states, d = layout.features
+        x.storage.withUnsafeBufferPointer { xs in
+            BLAS.gemm(.none, .transpose, m: x.rows, n: l, k: d, alpha: 1, a: xs.baseAddress!, lda: d, b: theta, ldb: d,
+                      beta: 0, c: u, ldc: l)
+        }
+    }
+
     /// The emission scores U = X·Eᵀ (n × L).
     func emissions(_ theta: [Double], _ x: Matrix) -> Matrix {
-        let l = layout.states, d = layout.features
-        return BLAS.product(x, .none, Matrix(rows: l, columns: d, storage: Array(theta[0..<(l * d)])), .transpose)
+        var u = Matrix(rows: x.rows, columns: layout.states)
+        theta.withUnsafeBufferPointer { t in u.storage.withUnsafeMutableBufferPointer { emissions(t.baseAddress!, x, into: $0.baseAddress!) } }
+        return u
     }
 
     func transition(_ theta: [Double], _ i: Int, _ j: Int) -> Double {
@@ -86,64 +96,84 @@ public struct LinearChainCRF: Sendable {
     func start(_ theta: [Double], _ j: Int) -> Double { layout.boundaries ? theta[layout.startOffset + j] : 0 }
     func end(_ theta: [Double], _ j: Int) -> Double { layout.boundaries ? theta[layout.endOffset + j] : 0 }
 
+    /// The buffers one evaluation of the likelihood uses, made once for a data
+    /// set and reused by every evaluation (a GD step, an L-BFGS call).
+    public struct Workspace {
+        /// U (n × L) and the expected minus observed labels per token (n × L).
+        var u: [Double], residual: [Double]
+        /// α and β of the longest sequence (T × L), and one column (L).
+        var alpha: [Double], beta: [Double], column: [Double]
+
+        public init(states l: Int, data: Sequences) {
+            let longest = data.lengths.max() ?? 0
+            u = [Double](repeating: 0, count: data.x.rows * l)
+            residual = u
+            alpha = [Double](repeating: 0, count: longest * l)
+            beta = alpha
+            column = [Double](repeating: 0, count: l)
+        }
+    }
+
     /// The mean negative log-likelihood per sequence, and (when `gradient` is
     /// given) its gradient with respect to θ, added into it.
     public func negativeLogLikelihood(_ theta: [Double], _ data: Sequences, gradient: UnsafeMutableBufferPointer<Double>? = nil) -> Double {
+        var workspace = Workspace(states: layout.states, data: data)
+        return negativeLogLikelihood(theta, data, gradient: gradient, workspace: &workspace)
+    }
+
+    /// The same, in `workspace`'s buffers: nothing is allocated.
+    public func negativeLogLikelihood(_ theta: [Double], _ data: Sequences, gradient: UnsafeMutableBufferPointer<Double>?,
+                                      workspace w: inout Workspace) -> Double {
         let l = layout.states, d = layout.features, n = data.x.rows
-        let u = emissions(theta, data.x)
-        // Expected minus observed emission counts per token (n × L), for one gemm at the end.
-        var residual = Matrix(rows: n, columns: l)
+        theta.withUnsafeBufferPointer { t in w.u.withUnsafeMutableBufferPointer { emissions(t.baseAddress!, data.x, into: $0.baseAddress!) } }
         var total = 0.0
         let scale = 1 / Double(data.count)
-        var alpha = [Double](repeating: 0, count: 0), beta = alpha
-        var column = [Double](repeating: 0, count: l)
-        for (sequence, first) in data.starts.enumerated() {
-            let length = data.lengths[sequence]
+        var first = 0
+        for length in data.lengths {
+            defer { first += length }
             if length == 0 { continue }
-            alpha = [Double](repeating: 0, count: length * l)
-            beta = [Double](repeating: 0, count: length * l)
-            for j in 0..<l { alpha[j] = start(theta, j) + u[first, j] }
-            for t in 1..<max(length, 1) {
+            for j in 0..<l { w.alpha[j] = start(theta, j) + w.u[first * l + j] }
+            for t in 1..<length {
                 for j in 0..<l {
-                    for i in 0..<l { column[i] = alpha[(t - 1) * l + i] + transition(theta, i, j) }
-                    alpha[t * l + j] = LinearChainCRF.logSumExp(column) + u[first + t, j]
+                    for i in 0..<l { w.column[i] = w.alpha[(t - 1) * l + i] + transition(theta, i, j) }
+                    w.alpha[t * l + j] = LinearChainCRF.logSumExp(w.column) + w.u[(first + t) * l + j]
                 }
             }
-            for j in 0..<l { column[j] = alpha[(length - 1) * l + j] + end(theta, j) }
-            let logZ = LinearChainCRF.logSumExp(column)
+            for j in 0..<l { w.column[j] = w.alpha[(length - 1) * l + j] + end(theta, j) }
+            let logZ = LinearChainCRF.logSumExp(w.column)
             // The score of the observed labels.
             var score = 0.0
             for t in 0..<length {
                 let y = data.labels[first + t]
-                score += u[first + t, y]
+                score += w.u[(first + t) * l + y]
                 score += t == 0 ? start(theta, y) : transition(theta, data.labels[first + t - 1], y)
             }
             score += end(theta, data.labels[first + length - 1])
             total += logZ - score
             guard let gradient else { continue }
-            for j in 0..<l { beta[(length - 1) * l + j] = end(theta, j) }
+            for j in 0..<l { w.beta[(length - 1) * l + j] = end(theta, j) }
             for t in stride(from: length - 2, through: 0, by: -1) {
                 for i in 0..<l {
-                    for j in 0..<l { column[j] = transition(theta, i, j) + u[first + t + 1, j] + beta[(t + 1) * l + j] }
-                    beta[t * l + i] = LinearChainCRF.logSumExp(column)
+                    for j in 0..<l { w.column[j] = transition(theta, i, j) + w.u[(first + t + 1) * l + j] + w.beta[(t + 1) * l + j] }
+                    w.beta[t * l + i] = LinearChainCRF.logSumExp(w.column)
                 }
             }
             for t in 0..<length {
-                let y = data.labels[first + t]
+                let y = data.labels[first + t], row = (first + t) * l
                 for j in 0..<l {
-                    let marginal = exp(alpha[t * l + j] + beta[t * l + j] - logZ)
-                    residual.storage[(first + t) * l + j] = marginal - (j == y ? 1 : 0)
+                    let marginal = exp(w.alpha[t * l + j] + w.beta[t * l + j] - logZ)
+                    w.residual[row + j] = marginal - (j == y ? 1 : 0)
                 }
                 if layout.boundaries && t == 0 {
-                    for j in 0..<l { gradient[layout.startOffset + j] += scale * residual[first, j] }
+                    for j in 0..<l { gradient[layout.startOffset + j] += scale * w.residual[row + j] }
                 }
                 if layout.boundaries && t == length - 1 {
-                    for j in 0..<l { gradient[layout.endOffset + j] += scale * residual[first + t, j] }
+                    for j in 0..<l { gradient[layout.endOffset + j] += scale * w.residual[row + j] }
                 }
                 if layout.transitions && t > 0 {
                     for i in 0..<l {
                         for j in 0..<l {
-                            let pair = exp(alpha[(t - 1) * l + i] + transition(theta, i, j) + u[first + t, j] + beta[t * l + j] - logZ)
+                            let pair = exp(w.alpha[(t - 1) * l + i] + transition(theta, i, j) + w.u[row + j] + w.beta[t * l + j] - logZ)
                             gradient[layout.transitionOffset + i * l + j] += scale * pair
                         }
                     }
@@ -151,11 +181,14 @@ public struct LinearChainCRF: Sendable {
                 }
             }
         }
-        if let gradient {
-            // ∂/∂E = (P − Y)ᵀX / N, one gemm for every token.
-            var e = Matrix(rows: l, columns: d)
-            BLAS.gemm(residual, .transpose, data.x, .none, alpha: scale, into: &e)
-            for index in 0..<(l * d) { gradient[index] += e.storage[index] }
+        if let gradient, n > 0 {
+            // ∂/∂E += (P − Y)ᵀX / N: one gemm for every token, straight into the gradient.
+            w.residual.withUnsafeBufferPointer { r in
+                data.x.storage.withUnsafeBufferPointer { xs in
+                    BLAS.gemm(.transpose, .none, m: l, n: d, k: n, alpha: scale, a: r.baseAddress!, lda: l, b: xs.baseAddress!, ldb: d,
+                              beta: 1, c: gradient.baseAddress!, ldc: d)
+                }
+            }
         }
         return total * scale
     }
