@@ -66,9 +66,9 @@ extension Dataset {
     }
 }
 
-/// A sequence id as the user wrote it: an integer without ".0".
-enum SequenceID {
-    static func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
+/// A sequence id (or length) as the user wrote it: an integer without ".0".
+public enum SequenceID {
+    public static func text(_ x: Double) -> String { x == x.rounded() && abs(x) < 1e15 ? String(Int(x)) : String(x) }
 }
 
 extension Dataset {

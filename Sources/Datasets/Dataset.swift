@@ -55,8 +55,11 @@ public struct Dataset: Sendable, Equatable {
         return subset
     }
 
-    /// Whether every row has a class label (a finite integer ≥ 0): the labels of an image stack.
-    public var hasLabels: Bool { y.allSatisfy { $0.isFinite && $0 >= 0 && $0 == $0.rounded() } }
+    /// The first row whose target is not a class label 0 … limit − 1 (a whole
+    /// number), or nil when every row has one: image stacks' and sequences' labels.
+    public func firstNonClassLabel(below limit: Int) -> Int? {
+        y.firstIndex { !($0 >= 0 && $0 < Double(limit) && $0 == $0.rounded()) }
+    }
 
     /// n, the number of samples.
     public var rows: Int { x.rows }
@@ -73,6 +76,7 @@ public struct Dataset: Sendable, Equatable {
         var subset = self
         subset.x = x.selectingRows(indices)
         subset.y = indices.map { y[$0] }
+        subset.sequenceLengths = nil  // rows picked one by one are no longer runs of sequences
         return subset
     }
 }

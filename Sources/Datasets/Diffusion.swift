@@ -95,8 +95,7 @@ public struct PrincipalComponents: Sendable, Equatable {
 
     public init(_ rows: Matrix, components: Int) throws {
         let d = rows.columns, k = min(components, d)
-        let means = rows.columnMeans, centered = rows.centered(by: means)
-        let covariance = BLAS.product(centered, .transpose, centered, .none)
+        let means = rows.columnMeans, covariance = rows.scatter(about: means)
         let (_, vectors) = try LAPACK.symmetricEigen(covariance)
         var basis = Matrix(rows: d, columns: k)
         for j in 0..<d { for c in 0..<k { basis.storage[j * k + c] = vectors[j, d - 1 - c] } }

@@ -90,6 +90,13 @@ public struct Matrix: Equatable, Sendable {
         return result
     }
 
+    /// The scatter matrix about `means`: (X − 1μᵀ)ᵀ(X − 1μᵀ) (columns × columns),
+    /// n − 1 or n times the covariance.
+    public func scatter(about means: [Double]) -> Matrix {
+        let centered = self.centered(by: means)
+        return BLAS.product(centered, .transpose, centered, .none)
+    }
+
     /// The rows at `indices`, in that order (a gather, so a copy).
     public func selectingRows<C: Collection>(_ indices: C) -> Matrix where C.Element == Int {
         var values: [Double] = []

@@ -38,13 +38,11 @@ public struct FitPointArtifact: Sendable {
     /// `DenoiserWeights.flattened`; empty for the empirical-optimal denoiser.
     public var denoiser: [Double]
     public var featureStream: RandomStream
-    public var status: String
 
-    public init(spec: DenoiserSpec, denoiser: [Double], featureStream: RandomStream, status: String) {
+    public init(spec: DenoiserSpec, denoiser: [Double], featureStream: RandomStream) {
         self.spec = spec
         self.denoiser = denoiser
         self.featureStream = featureStream
-        self.status = status
     }
 }
 

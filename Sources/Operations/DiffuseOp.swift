@@ -31,14 +31,7 @@ struct DiffuseOp: InstanceOperation {
             spacing = try p.choice("spacing", as: NoiseSchedule.Spacing.self)
             sigmaMin = try p.number("sigma_min")
             sigmaMax = try p.number("sigma_max")
-            if let list = values["sigmas"]?.list {
-                var numbers: [Double] = []
-                for item in list {
-                    guard let x = item.number else { throw ParameterError(key: "sigmas", message: "holds \(item.canonical), not a number") }
-                    numbers.append(x)
-                }
-                sigmas = numbers
-            }
+            sigmas = try p.optionalNumbers("sigmas")
             copies = try p.integer("copies")
             testCopies = try p.integer("test_copies")
             images = try p.optionalInteger("images")
@@ -98,7 +91,7 @@ struct DiffuseOp: InstanceOperation {
         }
         // Class labels: whole numbers 0 … 999 (one-hot inputs beyond that would be a data error, not a class).
         func images(_ set: Dataset) -> ImageSet {
-            let labelled = set.hasLabels && set.y.allSatisfy { $0 < Double(DiffuseOp.classLimit) }
+            let labelled = set.firstNonClassLabel(below: DiffuseOp.classLimit) == nil
             return ImageSet(images: set.x, shape: shape, labels: labelled ? set.y.map { Int($0) } : nil)
         }
         var train = images(data.train)

@@ -167,7 +167,7 @@ struct LoadOp: InstanceOperation {
                 let testIDs: [Double]
                 (test, testIDs) = try data.withSequenceColumn(column, file: heldPath)
                 if let shared = Set(ids).intersection(testIDs).min() {
-                    throw DataError(file: heldPath, message: "sequence \(Int(exactly: shared).map(String.init) ?? String(shared)) is in both the training file and the test file; a sequence belongs to one of them")
+                    throw DataError(file: heldPath, message: "sequence \(SequenceID.text(shared)) is in both the training file and the test file; a sequence belongs to one of them")
                 }
             }
         }

@@ -91,7 +91,7 @@ struct HDF5LoadTests {
         #expect(digits.rows == 1797 && digits.features == 64 && digits.imageShape == [8, 8])
         #expect(digits.x.storage == (reference["images"] as? [Int])?.map(Double.init))
         #expect(digits.y == (reference["labels"] as? [Int])?.map(Double.init))
-        #expect(digits.hasLabels)
+        #expect(digits.firstNonClassLabel(below: 10) == nil && digits.firstNonClassLabel(below: 9) != nil)
 
         let dir = try TemporaryDirectory("load-images")
         let path = dir.file("images.h5")
@@ -100,7 +100,7 @@ struct HDF5LoadTests {
         try file.write("flat", (0..<24).map(Double.init), shape: [2, 12])
         try file.close()
         let (stack, _) = try Dataset.loadHDF5(path: path, x: "stack", y: "/y")
-        #expect(stack.imageShape == [3, 4] && stack.rows == 2 && stack.x[1, 0] == 12 && stack.y.allSatisfy(\.isNaN) && !stack.hasLabels)
+        #expect(stack.imageShape == [3, 4] && stack.rows == 2 && stack.x[1, 0] == 12 && stack.y.allSatisfy(\.isNaN) && stack.firstNonClassLabel(below: 1000) == 0)
         let (flat, _) = try Dataset.loadHDF5(path: path, x: "flat", y: "/y", imageShape: [4, 3])
         #expect(flat.imageShape == [4, 3] && flat.x == stack.x)
         #expect(throws: DataError.self) { try Dataset.loadHDF5(path: path, x: "stack", y: "/y", imageShape: [4, 3]) }

@@ -98,7 +98,7 @@ struct OperationConformanceTests {
                                         featureStreams: [features]).run()
         let sampleInstance = plan.instance(plan.indices(of: "generated").first!)
         let point = FitPointArtifact(spec: denoiserParameters.denoiserSpec, denoiser: try #require(trained.results[0].weights).flattened,
-                                     featureStream: features, status: "ok")
+                                     featureStream: features)
         let generated = try #require(try SampleOp().run(sampleInstance.instance, inputs: ["input": [.fitPoint(point)], "data": [.data(DataArtifact(train: Dataset(x: noisy.train.images, y: [0, 0, 0, 0]), diffusion: noisy))]],
                                                         context: context).samples)
         #expect(generated.images.rows == 4 && generated.shape == [2, 2] && generated.images.columns == 4)

@@ -22,7 +22,6 @@ struct UnitGraph {
     init(plan: Plan, batches: [WorkPlan.FitBatch], mustRun: Set<Int>) {
         var unitOf: [Int: Int] = [:]  // instance → unit
         // Instances of stages that read fit points (sample) come after the batches.
-        func readsFits(_ expansion: StageExpansion) -> Bool { expansion.stage.operation.readsFitData }
         func addInstances(_ expansions: [StageExpansion]) {
             for expansion in expansions {
                 for index in expansion.range where mustRun.contains(index) {
@@ -33,13 +32,13 @@ struct UnitGraph {
             }
         }
         let instanceStages = plan.expansions.filter { !$0.stage.operation.gathers && $0.stage.operation.output != .fits }
-        addInstances(instanceStages.filter { !readsFits($0) })
+        addInstances(instanceStages.filter { !$0.stage.operation.readsFitData })
         for batch in batches where batch.points.contains(where: mustRun.contains) {
             let id = units.count
             for point in batch.points { unitOf[point] = id }
             units.append(Unit(id: id, work: .batch(batch), dependencies: ([batch.data] + batch.compare).compactMap { unitOf[$0] }))
         }
-        addInstances(instanceStages.filter(readsFits))
+        addInstances(instanceStages.filter { $0.stage.operation.readsFitData })
         for expansion in plan.expansions where expansion.stage.operation.gathers {
             for index in expansion.range where mustRun.contains(index) {
                 // A gathered sample instance's training result is read from its fit point's batch.

@@ -142,8 +142,7 @@ extension Runner {
         }
         let parameters = try FitParameters(instance.parameters)
         return .fitPoint(FitPointArtifact(spec: parameters.denoiserSpec, denoiser: denoisers[row],
-                                          featureStream: denoiserFeatureStream(for: instance.instance, seed: plan.spec.seed, width: parameters.width),
-                                          status: record.status[row]))
+                                          featureStream: denoiserFeatureStream(for: instance.instance, seed: plan.spec.seed, width: parameters.width)))
     }
 
     func runInstance(_ index: Int, work: WorkPlan) throws {
@@ -244,8 +243,8 @@ extension Runner {
         var states = 0
         for (part, set) in [("training", data.train), ("test", data.test)] {
             guard let set else { continue }
-            if let row = set.y.firstIndex(where: { !($0 >= 0 && $0 == $0.rounded() && $0 < 100_000) }) {
-                throw fail("\(part) row \(row) has label \(set.y[row]); a CRF or softmax needs class labels 0, 1, 2, …")
+            if let row = set.firstNonClassLabel(below: 1000) {
+                throw fail("\(part) row \(row) has label \(set.y[row]); a CRF or softmax needs class labels 0, 1, 2, … (at most 1,000 classes)")
             }
             states = max(states, Int(set.y.max() ?? 0) + 1)
         }

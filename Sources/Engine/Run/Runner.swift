@@ -182,6 +182,7 @@ public final class Runner: Sendable {
         state.withLock { state in
             state.scheduler = scheduler
             state.readers = [:]
+            state.lastBatch = nil
             for unit in units { for index in Runner.reads(unit, plan: plan) { state.readers[index, default: 0] += 1 } }
         }
         if cancelled.isSet { scheduler.stop() }

@@ -21,9 +21,6 @@ public enum LBFGS {
 
     public struct Result: Sendable {
         public var theta: [Double]
-        /// liblbfgs's last objective value (with the ℓ1 term); after a line-search
-        /// error it may be a trial point's, not θ's.
-        public var value: Double
         public var iterations: Int
         public var evaluations: Int
         /// liblbfgs's return code (0: converged, `LBFGSERR_MAXIMUMITERATION`, …).
@@ -58,7 +55,7 @@ public enum LBFGS {
                                 objective: @escaping Objective) -> Result {
         let n = start.count
         guard n > 0, let x = lbfgs_malloc(Int32(n)) else {
-            return Result(theta: start, value: .nan, iterations: 0, evaluations: 0, status: -1, message: "no memory for L-BFGS")
+            return Result(theta: start, iterations: 0, evaluations: 0, status: -1, message: "no memory for L-BFGS")
         }
         defer { lbfgs_free(x) }
         for i in 0..<n { x[i] = start[i] }
@@ -91,7 +88,7 @@ public enum LBFGS {
             return context.cancelled?() == true ? 1 : 0
         }, box.toOpaque(), &parameters)
         let theta = (0..<n).map { x[$0] }
-        return Result(theta: theta, value: value, iterations: context.iterations, evaluations: context.evaluations,
+        return Result(theta: theta, iterations: context.iterations, evaluations: context.evaluations,
                       status: status, message: LBFGS.describe(status))
     }
 

@@ -266,8 +266,7 @@ public enum WienerFilter {
     public static func weights(_ images: Matrix, schedule: NoiseSchedule, classes: Int = 0) throws -> DenoiserWeights {
         let n = images.rows, d = images.columns
         let mean = images.columnMeans
-        let centered = images.centered(by: mean)
-        var covariance = BLAS.product(centered, .transpose, centered, .none)
+        var covariance = images.scatter(about: mean)
         for index in covariance.storage.indices { covariance.storage[index] /= Double(n) }
         let (values, vectors) = try LAPACK.symmetricEigen(covariance)
         return DenoiserWeights(steps: (1...schedule.steps).map { t in

@@ -200,11 +200,6 @@ public struct DenoiserBatch: Sendable {
         }
         return total / Double(predicted.storage.count)
     }
-
-    /// The per-coordinate mean squared error of f(·, t) on the pairs.
-    public static func loss(_ denoiser: Denoiser, _ pairs: DenoisingPairs, t: Int) -> Double {
-        loss(denoiser.predict(pairs.noisy, t: t, condition: pairs.condition), pairs.noise)
-    }
 }
 
 /// What a denoiser batch hands back.

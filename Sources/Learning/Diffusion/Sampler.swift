@@ -81,7 +81,7 @@ public struct SampleMetrics: Sendable, Equatable {
         let (nearest, second, index) = SampleMetrics.nearestTwo(samples, train.selectingRows(distinctRows))
         let count = Double(samples.rows)
         memorizationRate = distinctRows.count < 2 ? .nan
-            : zip(nearest, second).filter { $0 < SampleMetrics.memorizationRatio * $1 }.count.double / count
+            : Double(zip(nearest, second).filter { $0 < SampleMetrics.memorizationRatio * $1 }.count) / count
         nearestTrain = nearest.reduce(0, +) / count
         nearestTrainIndex = index.map { distinctRows[$0] }
         if let test {
@@ -130,10 +130,6 @@ public struct SampleMetrics: Sendable, Equatable {
     }
 }
 
-extension Int {
-    fileprivate var double: Double { Double(self) }
-}
-
 /// The Fréchet distance between Gaussians fitted to two sets of rows:
 /// ‖m₁ − m₂‖² + tr(C₁ + C₂ − 2(C₁^{1/2}C₂C₁^{1/2})^{1/2}), covariances with
 /// n − 1 (as the FID computation does), the matrix square roots by symmetric
@@ -153,8 +149,8 @@ public enum FrechetDistance {
     }
 
     static func moments(_ m: Matrix) -> ([Double], Matrix) {
-        let n = m.rows, mean = m.columnMeans, centered = m.centered(by: mean)
-        var covariance = BLAS.product(centered, .transpose, centered, .none)
+        let n = m.rows, mean = m.columnMeans
+        var covariance = m.scatter(about: mean)
         for index in covariance.storage.indices { covariance.storage[index] /= Double(max(n - 1, 1)) }
         return (mean, covariance)
     }

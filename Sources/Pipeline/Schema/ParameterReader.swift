@@ -65,15 +65,23 @@ public struct ParameterReader: Sendable {
         return texts
     }
 
-    public func optionalIntegers(_ key: String) throws(ParameterError) -> [Int]? {
+    public func optionalNumbers(_ key: String) throws(ParameterError) -> [Double]? {
         guard let value = values[path: key] else { return nil }
         guard let items = value.list else { throw wrongType(key, value, "a list") }
-        var numbers: [Int] = []
+        var numbers: [Double] = []
         for item in items {
-            guard let x = item.number, x == x.rounded(), abs(x) < 0x1p53 else { throw wrongType(key, value, "a list of integers") }
-            numbers.append(Int(x))
+            guard let x = item.number else { throw wrongType(key, value, "a list of numbers") }
+            numbers.append(x)
         }
         return numbers
+    }
+
+    public func optionalIntegers(_ key: String) throws(ParameterError) -> [Int]? {
+        guard let numbers = try optionalNumbers(key) else { return nil }
+        guard numbers.allSatisfy({ $0 == $0.rounded() && abs($0) < 0x1p53 }) else {
+            throw wrongType(key, values[path: key]!, "a list of integers")
+        }
+        return numbers.map { Int($0) }
     }
 
     public func strings(_ key: String) throws(ParameterError) -> [String] {
