@@ -54,26 +54,24 @@ public struct ParameterReader: Sendable {
         return text
     }
 
-    public func optionalStrings(_ key: String) throws(ParameterError) -> [String]? {
+    /// A list whose every item `item` reads, or nil when the key has no value.
+    private func optionalList<T>(_ key: String, _ what: String, _ item: (Value) -> T?) throws(ParameterError) -> [T]? {
         guard let value = values[path: key] else { return nil }
         guard let items = value.list else { throw wrongType(key, value, "a list") }
-        var texts: [String] = []
-        for item in items {
-            guard let text = item.string else { throw wrongType(key, value, "a list of strings") }
-            texts.append(text)
+        var result: [T] = []
+        for element in items {
+            guard let read = item(element) else { throw wrongType(key, value, what) }
+            result.append(read)
         }
-        return texts
+        return result
+    }
+
+    public func optionalStrings(_ key: String) throws(ParameterError) -> [String]? {
+        try optionalList(key, "a list of strings") { $0.string }
     }
 
     public func optionalNumbers(_ key: String) throws(ParameterError) -> [Double]? {
-        guard let value = values[path: key] else { return nil }
-        guard let items = value.list else { throw wrongType(key, value, "a list") }
-        var numbers: [Double] = []
-        for item in items {
-            guard let x = item.number else { throw wrongType(key, value, "a list of numbers") }
-            numbers.append(x)
-        }
-        return numbers
+        try optionalList(key, "a list of numbers") { $0.number }
     }
 
     public func optionalIntegers(_ key: String) throws(ParameterError) -> [Int]? {
